@@ -1,0 +1,95 @@
+/**
+ * The hand-off to `ws`: the only module that touches it. wsgate writes the 101 itself (it has already
+ * validated everything `ws.handleUpgrade` would re-validate, and it needs its own extra headers), then
+ * gives the socket to a server-side `ws.WebSocket` for frames.
+ *
+ * ws APIs used — public: `WebSocket`, `WebSocket.PerMessageDeflate`, `WebSocket.extension.format`.
+ * Internal (pinned to ws ^8.23, guarded by test/ws-contract.test.ts): `new WebSocket(null, undefined, opts)`
+ * builds a server-side socket, `websocket.setSocket(socket, head, opts)` attaches it, and
+ * `websocket._protocol` / `websocket._extensions` carry the negotiated protocol and extension — exactly
+ * what `WebSocketServer.completeUpgrade` does.
+ */
+
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import type WebSocketType from 'ws';
+import type { PerMessageDeflateOptions } from 'ws';
+import type { ExtensionOffer } from '../handshake/extensions.js';
+
+// The CommonJS entry carries PerMessageDeflate and extension; the ESM wrapper does not.
+const WebSocket = createRequire(import.meta.url)('ws') as typeof WebSocketType & WsInternals;
+
+interface PerMessageDeflate {
+  accept(offers: Array<Record<string, Array<string | true>>>): Record<string, unknown>;
+  cleanup(): void;
+}
+interface WsInternals {
+  PerMessageDeflate: (new (
+    options: PerMessageDeflateOptions & { isServer: boolean; maxPayload: number },
+  ) => PerMessageDeflate) & {
+    extensionName: string;
+  };
+  extension: { format(extensions: Record<string, unknown>): string };
+}
+interface ServerSideWebSocket {
+  _protocol: string;
+  _extensions: Record<string, PerMessageDeflate>;
+  setSocket(socket: Duplex, head: Buffer, options: FrameOptions): void;
+}
+
+export type { PerMessageDeflateOptions };
+
+/** What ws needs per connection once the handshake is done (ws's own names and defaults). */
+export interface FrameOptions {
+  /** Largest message accepted, in bytes. */
+  maxPayload: number;
+  allowSynchronousEvents?: boolean;
+  skipUTF8Validation?: boolean;
+  maxBufferedChunks?: number;
+  maxFragments?: number;
+}
+
+export interface NegotiatedDeflate {
+  readonly header: string;
+  readonly extension: PerMessageDeflate;
+}
+
+/**
+ * RFC 7692 §5: accept the first acceptable permessage-deflate offer, or decline (return undefined) —
+ * an offer we cannot accept is never a reason to refuse the connection.
+ */
+export function negotiatePerMessageDeflate(
+  offers: readonly ExtensionOffer[],
+  options: PerMessageDeflateOptions,
+  maxPayload: number,
+): NegotiatedDeflate | undefined {
+  const name = WebSocket.PerMessageDeflate.extensionName;
+  const params = offers.filter((offer) => offer.name === name).map((offer) => ({ ...offer.params }));
+  if (params.length === 0) return undefined;
+  const extension = new WebSocket.PerMessageDeflate({ ...options, isServer: true, maxPayload });
+  try {
+    const accepted = extension.accept(params);
+    return { header: WebSocket.extension.format({ [name]: [accepted] }), extension };
+  } catch {
+    return undefined; // unacceptable or invalid parameters: decline
+  }
+}
+
+/** Wraps an upgraded socket (101 already written) in a server-side ws WebSocket. */
+export function startWebSocket(
+  socket: Duplex,
+  head: Buffer,
+  protocol: string | undefined,
+  deflate: NegotiatedDeflate | undefined,
+  options: FrameOptions,
+): WebSocketType {
+  const websocket = new WebSocket(null as unknown as string, undefined, options as never);
+  const internals = websocket as unknown as ServerSideWebSocket;
+  if (protocol !== undefined) internals._protocol = protocol;
+  if (deflate !== undefined) internals._extensions[WebSocket.PerMessageDeflate.extensionName] = deflate.extension;
+  internals.setSocket(socket, head, options);
+  return websocket;
+}
+
+/** The ws WebSocket class, for `instanceof` and `readyState` constants. */
+export { WebSocket };

@@ -1,0 +1,715 @@
+/**
+ * The gate: the whole handshake pipeline, top to bottom, in this one file.
+ *
+ *   gate.open(request, socket, head)            protocol checks (RFC 6455 §4.2.1) -> Host -> shutdown -> pending cap
+ *     [an adapter may run the framework's own middleware here, under the same deadline]
+ *   handshake.accept(route, facts)              Origin -> fetch metadata -> subprotocol / extensions
+ *                                               -> onUpgrade hook -> quotas -> 101 -> ws -> handler(socket, context)
+ *
+ * Any step may answer with a Rejection from the table in rejection.ts; the socket is then closed once the
+ * response is flushed. A client that goes away, or a deadline that passes, ends the handshake wherever it is:
+ * nothing after it runs, and the handler is never called.
+ */
+
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { WebSocket } from 'ws';
+import {
+  type FrameOptions,
+  type NegotiatedDeflate,
+  negotiatePerMessageDeflate,
+  type PerMessageDeflateOptions,
+  startWebSocket,
+} from './engine/ws.js';
+import { parseExtensions } from './handshake/extensions.js';
+import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
+import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
+import { type HeaderLines, headerLines, indexRawHeaders } from './http/raw-headers.js';
+import { formatHeaderLines, formatRejection, writeRejection } from './http/response.js';
+import { type CookieParser, RequestCookies } from './policy/cookies.js';
+import { fetchMetadataAllows } from './policy/fetch-metadata.js';
+import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
+import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
+import { takeProtocolToken } from './policy/protocol-token.js';
+import { acquireQuotas, type Quota } from './policy/quota.js';
+import { Rejection, type RejectionBody, type RejectionCode, type RejectionHeaders, reject } from './rejection.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Public types
+
+/** What the `onUpgrade` hook sees and can do. */
+export interface Upgrade {
+  readonly request: IncomingMessage;
+  /** The route's path pattern (or the adapter's label for it). */
+  readonly route: string;
+  /** The request's own scheme and authority, as the framework sees them (trust-proxy applied). */
+  readonly secure: boolean;
+  readonly host: string;
+  readonly origin: string | undefined;
+  /** Protocols the client offered, in its order (a protocol token entry removed). */
+  readonly offeredProtocols: readonly string[];
+  /** The protocol the server selected, if any. */
+  readonly protocol: string | undefined;
+  /** The token carried in the subprotocol list (`protocolToken` option), never echoed back. */
+  readonly protocolToken: string | undefined;
+  /** Cookies, parsed on first access (or the framework's own, from the adapter). */
+  readonly cookies: Readonly<Record<string, string | undefined>>;
+  /** Signed cookies that verify against `cookieSecret`; forged ones are absent. */
+  readonly signedCookies: Readonly<Record<string, string | undefined>>;
+  /** Aborted when the client goes away or the handshake deadline passes. */
+  readonly signal: AbortSignal;
+  /** Adds a header to the 101 response (e.g. Set-Cookie). Checked for CR/LF before it is written. */
+  setHeader(name: string, value: string | readonly string[]): void;
+  /** A rejection to return (or throw) from the hook: any status, body (string, Buffer or JSON) and headers. */
+  reject(status: number, body?: RejectionBody, headers?: RejectionHeaders): Rejection;
+}
+
+/** Returns the connection's context, or a Rejection. May be async; the deadline covers it. */
+export type UpgradeHook<Context> = (upgrade: Upgrade) => Context | Rejection | Promise<Context | Rejection>;
+
+export interface Connection<Context> {
+  readonly context: Context;
+  readonly request: IncomingMessage;
+  readonly protocol: string | undefined;
+  readonly route: string;
+}
+
+export type ConnectionHandler<Context> = (socket: WebSocket, connection: Connection<Context>) => void;
+
+/** Options that may differ per route; set on the gate, they are every route's defaults. */
+export interface RouteOptions<Context = unknown> {
+  /** Who may open a connection, by Origin. Default `sameOrigin()`. An array is `allowOrigins(array)`. */
+  origin?: OriginPolicy | readonly (string | RegExp)[];
+  /** A request without Origin: `'allow-without-cookies'` (default: a non-browser client), `'allow'` or `'reject'`. */
+  missingOrigin?: 'allow-without-cookies' | 'allow' | 'reject';
+  /** Refuse `Sec-Fetch-Site: cross-site`. Default: on while `origin` is the default same-origin policy. */
+  fetchMetadata?: boolean;
+  /** Server-preferred protocols, or a function choosing from the offered ones. */
+  subprotocols?: SubprotocolSelector;
+  /** Refuse clients that offer none of our protocols (400 NO_SUBPROTOCOL). */
+  requireSubprotocol?: boolean;
+  /** Prefix of a subprotocol entry carrying a token (e.g. `'bearer.'`); given to the hook, never echoed. */
+  protocolToken?: string;
+  /** permessage-deflate (RFC 7692): off by default; `true` or ws's options to enable. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Milliseconds from the request to the 101, covering middleware and hooks. Default 10 000; 0 disables. */
+  handshakeTimeout?: number;
+  /** Largest message accepted, in bytes. Default 1 MiB. */
+  maxPayload?: number;
+  /** ws's other per-connection options. */
+  frames?: Omit<FrameOptions, 'maxPayload'>;
+  /** Connection quotas (per IP, per key, per route). */
+  quotas?: readonly Quota[];
+  onUpgrade?: UpgradeHook<Context>;
+}
+
+export interface GateOptions extends RouteOptions<unknown> {
+  /** Which Host values are served (the DNS-rebinding defence). Default `defaultHostPolicy()`. */
+  hosts?: HostPolicy | readonly string[];
+  /** Handshakes allowed in flight at once; the excess gets 503 OVERLOADED. Default 1024. */
+  maxPending?: number;
+  /** Secrets for signed cookies; the first signs, all verify (rotation). */
+  cookieSecret?: string | readonly string[];
+  parseCookies?: CookieParser;
+  /** Called for every accepted, rejected and aborted handshake (also on diagnostics_channel). */
+  onEvent?: (event: HandshakeEvent) => void;
+  /** Programming errors (a hook that threw, an unsafe header, a protocol the client never offered). */
+  onError?: (error: unknown, request: IncomingMessage) => void;
+}
+
+export interface HandshakeEvent {
+  readonly outcome: 'accept' | 'reject' | 'abort';
+  /** The rejection code, or `CLIENT_GONE` for an abort; undefined when accepted. */
+  readonly code: RejectionCode | 'CLIENT_GONE' | undefined;
+  readonly status: number | undefined;
+  readonly route: string | undefined;
+  readonly durationMs: number;
+  readonly request: IncomingMessage;
+}
+
+/** What an adapter knows better than the raw request. */
+export interface RequestFacts {
+  secure?: boolean;
+  host?: string;
+  cookies?: Readonly<Record<string, string | undefined>>;
+  signedCookies?: Readonly<Record<string, string | undefined>>;
+}
+
+/** node:diagnostics_channel channels, one per outcome. */
+export const channels = {
+  accept: channel('wsgate:handshake:accept'),
+  reject: channel('wsgate:handshake:reject'),
+  abort: channel('wsgate:handshake:abort'),
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Routes: options merged and compiled once, not per handshake
+
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_PENDING = 1024;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+export interface Route<Context> {
+  readonly path: string;
+  readonly originPolicy: OriginPolicy;
+  readonly missingOrigin: 'allow-without-cookies' | 'allow' | 'reject';
+  readonly fetchMetadata: boolean;
+  readonly subprotocols: SubprotocolSelector | undefined;
+  readonly requireSubprotocol: boolean;
+  readonly protocolToken: string | undefined;
+  readonly perMessageDeflate: PerMessageDeflateOptions | undefined;
+  readonly handshakeTimeout: number;
+  readonly frames: FrameOptions;
+  readonly quotas: readonly Quota[];
+  readonly onUpgrade: UpgradeHook<Context> | undefined;
+  readonly handler: ConnectionHandler<Context>;
+}
+
+function compileRoute<Context>(
+  path: string,
+  defaults: RouteOptions<unknown>,
+  options: RouteOptions<Context>,
+  handler: ConnectionHandler<Context>,
+): Route<Context> {
+  const merged = { ...defaults, ...options } as RouteOptions<Context>;
+  const origin = merged.origin;
+  const deflate = merged.perMessageDeflate;
+  return {
+    path,
+    originPolicy: origin === undefined ? sameOrigin() : typeof origin === 'function' ? origin : allowOrigins(origin),
+    missingOrigin: merged.missingOrigin ?? 'allow-without-cookies',
+    // Fetch metadata can only refuse cross-site requests; an app that lists cross-site origins wants them.
+    fetchMetadata: merged.fetchMetadata ?? origin === undefined,
+    subprotocols: merged.subprotocols,
+    requireSubprotocol: merged.requireSubprotocol ?? false,
+    protocolToken: merged.protocolToken,
+    perMessageDeflate: deflate === true ? {} : deflate === false ? undefined : deflate,
+    handshakeTimeout: merged.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    frames: { ...merged.frames, maxPayload: merged.maxPayload ?? DEFAULT_MAX_PAYLOAD },
+    quotas: merged.quotas ?? [],
+    onUpgrade: merged.onUpgrade,
+    handler,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The gate
+
+export class Gate {
+  readonly #options: GateOptions;
+  readonly #hostPolicy: HostPolicy;
+  readonly #maxPending: number;
+  readonly #secrets: readonly string[];
+  readonly #routes = new Map<string, Route<unknown>>();
+  readonly #sockets = new Set<WebSocket>();
+  #pending = 0;
+  #closing = false;
+
+  constructor(options: GateOptions = {}) {
+    this.#options = options;
+    const hosts = options.hosts;
+    this.#hostPolicy =
+      hosts === undefined ? defaultHostPolicy() : typeof hosts === 'function' ? hosts : allowHosts(hosts);
+    this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    const secret = options.cookieSecret;
+    this.#secrets = secret === undefined ? [] : typeof secret === 'string' ? [secret] : secret;
+  }
+
+  /** Handshakes in flight. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Open WebSocket connections accepted by this gate. */
+  get connections(): ReadonlySet<WebSocket> {
+    return this.#sockets;
+  }
+
+  /** Compiles a route over the gate's defaults (for adapters and `route`). */
+  defineRoute<Context>(
+    path: string,
+    options: RouteOptions<Context>,
+    handler: ConnectionHandler<Context>,
+  ): Route<Context> {
+    return compileRoute(path, this.#options, options, handler);
+  }
+
+  /** Registers a WebSocket endpoint for `attach` / `handleUpgrade` (exact path match, query ignored). */
+  route<Context>(path: string, options: RouteOptions<Context>, handler: ConnectionHandler<Context>): this {
+    this.#routes.set(path, this.defineRoute(path, options, handler) as unknown as Route<unknown>);
+    return this;
+  }
+
+  /**
+   * Step one, before any routing: RFC 6455 §4.2.1, the Host policy, shutdown and the pending cap.
+   * Returns the pending handshake, or undefined once a rejection has been written.
+   * An adapter passes the framework `response` it created over the socket, so that the deadline knows
+   * when the application has started to answer on its own.
+   */
+  open(request: IncomingMessage, socket: Duplex, head: Buffer, response?: ServerResponse): Handshake | undefined {
+    const started = performance.now();
+    const headers = indexRawHeaders(request.rawHeaders);
+    const checked = checkOpeningHandshake({
+      method: request.method ?? '',
+      httpVersionMajor: request.httpVersionMajor,
+      httpVersionMinor: request.httpVersionMinor,
+      headers,
+    });
+    if (checked instanceof Rejection) return this.#refuse(socket, checked, request, started);
+    const rejection = this.#admit(checked.host, request);
+    if (rejection !== undefined) return this.#refuse(socket, rejection, request, started);
+    return new Handshake(this, request, socket, head, headers, checked.key, checked.host, started, response);
+  }
+
+  #refuse(socket: Duplex, rejection: Rejection, request: IncomingMessage, started: number): undefined {
+    socket.on('error', ignoreSocketError);
+    const written = this.#writeRejection(socket, rejection, request);
+    this.#publish('reject', written.code, written.status, undefined, started, request);
+    return undefined;
+  }
+
+  /** Host (RFC 9110 §7.2, the DNS-rebinding defence), then the gate's own capacity. */
+  #admit(host: string, request: IncomingMessage): Rejection | undefined {
+    if (parseHost(host) === undefined) return reject.badHost;
+    if (!this.#hostPolicy(host, request)) return reject.hostForbidden;
+    if (this.#closing) return reject.shuttingDown;
+    if (this.#pending >= this.#maxPending) return reject.overloaded;
+    return undefined;
+  }
+
+  /** Registered routes over one node:http(s) request: `open`, route by path (404 otherwise), `accept`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const route = this.#routes.get(pathOf(request));
+    const handshake = this.open(request, socket, head);
+    if (handshake === undefined) return;
+    if (route === undefined) handshake.reject(reject.notFound);
+    else void handshake.accept(route);
+  }
+
+  /**
+   * Serves the registered routes on a node:http or https server. Upgrades on other paths get 404, whatever
+   * protocol they ask for: pass `fallback` to hand those to another upgrade handler (e.g. a dev server's).
+   */
+  attach(
+    server: {
+      on(event: 'upgrade', listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
+    },
+    options: { fallback?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void } = {},
+  ): this {
+    const { fallback } = options;
+    server.on('upgrade', (request, socket, head) => {
+      if (fallback !== undefined && !this.#routes.has(pathOf(request))) fallback(request, socket, head);
+      else this.handleUpgrade(request, socket, head);
+    });
+    return this;
+  }
+
+  /**
+   * Graceful shutdown: new handshakes get 503 SHUTTING_DOWN, open connections are closed with 1001
+   * (RFC 6455 §7.4.1 "going away"), and the promise resolves once they are gone or, at `timeout` ms,
+   * after the stragglers are terminated.
+   */
+  async close({ timeout = 5_000 }: { timeout?: number } = {}): Promise<void> {
+    this.#closing = true;
+    const open = [...this.#sockets];
+    const closed = open.map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
+    for (const socket of open) socket.close(1001, 'server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    await Promise.race([Promise.all(closed), deadline]);
+    clearTimeout(timer);
+    for (const socket of this.#sockets) socket.terminate();
+  }
+
+  // -- for Handshake ------------------------------------------------------------------------------
+
+  /** @internal */
+  get secrets(): readonly string[] {
+    return this.#secrets;
+  }
+  /** @internal */
+  get cookieParser(): CookieParser | undefined {
+    return this.#options.parseCookies;
+  }
+  /** @internal the deadline that runs from `open` until a route says otherwise */
+  get handshakeTimeout(): number {
+    return this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  }
+  /** @internal */
+  countPending(delta: 1 | -1): void {
+    this.#pending += delta;
+  }
+  /** @internal */
+  track(socket: WebSocket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+  }
+  /** @internal */
+  reportError(error: unknown, request: IncomingMessage): void {
+    const onError = this.#options.onError;
+    if (onError !== undefined) onError(error, request);
+    else console.error('wsgate:', error);
+  }
+
+  /** @internal Writes a rejection; one whose headers are unsafe becomes 500 HOOK_FAILED. */
+  writeRejectionFor(socket: Duplex, rejection: Rejection, request: IncomingMessage): Rejection {
+    return this.#writeRejection(socket, rejection, request);
+  }
+
+  #writeRejection(socket: Duplex, rejection: Rejection, request: IncomingMessage): Rejection {
+    let bytes: Buffer;
+    try {
+      bytes = formatRejection(rejection);
+    } catch (error) {
+      this.reportError(error, request);
+      rejection = reject.hookFailed;
+      bytes = formatRejection(rejection);
+    }
+    writeRejection(socket, bytes);
+    return rejection;
+  }
+
+  /** @internal */
+  publish(
+    outcome: HandshakeEvent['outcome'],
+    code: HandshakeEvent['code'],
+    status: number | undefined,
+    route: string | undefined,
+    started: number,
+    request: IncomingMessage,
+  ): void {
+    this.#publish(outcome, code, status, route, started, request);
+  }
+
+  #publish(
+    outcome: HandshakeEvent['outcome'],
+    code: HandshakeEvent['code'],
+    status: number | undefined,
+    route: string | undefined,
+    started: number,
+    request: IncomingMessage,
+  ): void {
+    const onEvent = this.#options.onEvent;
+    const target = channels[outcome];
+    // Observability costs nothing when nobody listens.
+    if (onEvent === undefined && !target.hasSubscribers) return;
+    const event: HandshakeEvent = { outcome, code, status, route, durationMs: performance.now() - started, request };
+    if (target.hasSubscribers) target.publish(event);
+    onEvent?.(event);
+  }
+}
+
+export function createGate(options?: GateOptions): Gate {
+  return new Gate(options);
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function ignoreSocketError(): void {
+  // A reset while we answer is the client's business; the 'close' that follows cleans up.
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One handshake in flight
+
+enum State {
+  Pending,
+  Done,
+}
+
+export class Handshake {
+  readonly request: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  readonly #gate: Gate;
+  readonly #headers: HeaderLines;
+  readonly #key: string;
+  readonly #host: string;
+  readonly #started: number;
+  readonly #response: ServerResponse | undefined;
+  #state = State.Pending;
+  #timer: NodeJS.Timeout | undefined;
+  #abort: AbortController | undefined;
+  #route: string | undefined;
+  #onClose = () => this.#aborted();
+
+  /** @internal use `gate.open` */
+  constructor(
+    gate: Gate,
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    headers: HeaderLines,
+    key: string,
+    host: string,
+    started: number,
+    response: ServerResponse | undefined,
+  ) {
+    this.#gate = gate;
+    this.request = request;
+    this.socket = socket;
+    this.head = head;
+    this.#headers = headers;
+    this.#key = key;
+    this.#host = host;
+    this.#started = started;
+    this.#response = response;
+    gate.countPending(1);
+    socket.on('error', ignoreSocketError);
+    socket.on('close', this.#onClose);
+    this.#setDeadline(gate.handshakeTimeout);
+    // An application answering on its own (an adapter's framework response) ends the handshake.
+    response?.once('finish', () => this.#finish('reject', 'REJECTED', response.statusCode));
+  }
+
+  /** Whether the handshake is still waiting for a decision. */
+  get pending(): boolean {
+    return this.#state === State.Pending;
+  }
+
+  /** Aborted when the client goes away or the deadline passes. Created on first use. */
+  get signal(): AbortSignal {
+    this.#abort ??= new AbortController();
+    return this.#abort.signal;
+  }
+
+  /** Refuses the handshake with a rejection from the table (or the application's own). */
+  reject(rejection: Rejection): void {
+    if (this.#state !== State.Pending) return;
+    const written = this.#gate.writeRejectionFor(this.socket, rejection, this.request);
+    this.#finish('reject', written.code, written.status);
+  }
+
+  /**
+   * Step two, once the route is known: the route's policies, the hook, the 101 and the hand-off.
+   * Never rejects: every failure is answered on the socket.
+   */
+  async accept<Context>(route: Route<Context>, facts: RequestFacts = {}): Promise<void> {
+    try {
+      await this.#accept(route, facts);
+    } catch (error) {
+      // A hook that threw something other than a Rejection, or a bug of ours: 500, reported, never leaked.
+      if (error instanceof Rejection) this.reject(error);
+      else {
+        if (this.#state === State.Pending) this.#gate.reportError(error, this.request);
+        this.reject(reject.hookFailed);
+      }
+    }
+  }
+
+  async #accept<Context>(route: Route<Context>, facts: RequestFacts): Promise<void> {
+    if (this.#state !== State.Pending) return;
+    this.#route = route.path;
+    if (route.handshakeTimeout !== this.#gate.handshakeTimeout) this.#setDeadline(route.handshakeTimeout);
+    const request = this.request;
+    const headers = this.#headers;
+    const secure = facts.secure ?? (this.socket as Partial<TLSSocket>).encrypted === true;
+    const host = facts.host ?? this.#host;
+
+    // Origin (RFC 6454 §7; RFC 6455 §10.2): the browser's word on who opened this connection.
+    const originLines = headerLines(headers, 'origin');
+    if (originLines.length > 1) return this.reject(reject.badOrigin);
+    const origin = originLines[0];
+    if (origin === undefined) {
+      const allowed =
+        route.missingOrigin === 'allow' || (route.missingOrigin === 'allow-without-cookies' && !headers.has('cookie'));
+      if (!allowed) return this.reject(reject.originForbidden);
+    } else {
+      const verdict = route.originPolicy(origin, { secure, host, request });
+      const allowed = isPromise(verdict) ? await verdict : verdict;
+      if (this.#state !== State.Pending) return;
+      if (!allowed) return this.reject(reject.originForbidden);
+    }
+
+    // Fetch metadata: a browser that says the page is cross-site is refused without any origin list.
+    if (route.fetchMetadata && !fetchMetadataAllows(headerLines(headers, 'sec-fetch-site'))) {
+      return this.reject(reject.crossSiteForbidden);
+    }
+
+    // Subprotocols (RFC 6455 §4.2.2 (5.5)) and extensions (§9.1): parsed strictly, chosen by the server.
+    const parsedProtocols = parseSubprotocols(headerLines(headers, 'sec-websocket-protocol'));
+    if (parsedProtocols instanceof Rejection) return this.reject(parsedProtocols);
+    const { offered, token } = takeProtocolToken(parsedProtocols, route.protocolToken);
+    const offers = parseExtensions(headerLines(headers, 'sec-websocket-extensions'));
+    if (offers instanceof Rejection) return this.reject(offers);
+    let protocol: string | undefined;
+    const selector = route.subprotocols;
+    if (selector !== undefined && offered.length > 0) {
+      if (typeof selector === 'function') {
+        const chosen = selector(offered, request);
+        protocol = isPromise(chosen) ? await chosen : chosen;
+        if (this.#state !== State.Pending) return;
+      } else {
+        protocol = negotiateSubprotocol(offered, selector);
+      }
+    }
+    if (protocol !== undefined && !offered.includes(protocol)) {
+      // §4.2.2: the server's protocol MUST be one the client offered; the client would fail the connection.
+      this.#gate.reportError(
+        new Error(`wsgate: subprotocol selector chose ${JSON.stringify(protocol)}, which the client did not offer`),
+        request,
+      );
+      return this.reject(reject.hookFailed);
+    }
+    if (protocol === undefined && route.requireSubprotocol) return this.reject(reject.noSubprotocol);
+
+    // The application's hook: authentication, authorization, the connection's context.
+    const extraHeaders: Record<string, string | readonly string[]> = {};
+    let context: Context = undefined as Context;
+    if (route.onUpgrade !== undefined) {
+      const upgrade = this.#upgradeView(
+        route.path,
+        secure,
+        host,
+        origin,
+        offered,
+        protocol,
+        token,
+        facts,
+        extraHeaders,
+      );
+      const result = route.onUpgrade(upgrade);
+      const outcome = isPromise(result) ? await result : result;
+      if (this.#state !== State.Pending) return;
+      if (outcome instanceof Rejection) return this.reject(outcome);
+      context = outcome;
+    }
+
+    // Quotas last, so that a key function can use the hook's context (e.g. the user id).
+    let release: (() => void) | undefined;
+    if (route.quotas.length > 0) {
+      const held = await acquireQuotas(route.quotas, request, route.path, context);
+      if (held instanceof Rejection) return this.reject(held);
+      release = held;
+      if (this.#state !== State.Pending) return release();
+    }
+
+    // The 101 (RFC 6455 §4.2.2 (5)), then ws takes the socket.
+    let deflate: NegotiatedDeflate | undefined;
+    if (route.perMessageDeflate !== undefined && offers.length > 0) {
+      deflate = negotiatePerMessageDeflate(offers, route.perMessageDeflate, route.frames.maxPayload);
+    }
+    let head: string;
+    try {
+      head =
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${acceptKey(this.#key)}\r\n` +
+        (protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
+        (deflate === undefined ? '' : `Sec-WebSocket-Extensions: ${deflate.header}\r\n`) +
+        formatHeaderLines(extraHeaders) +
+        '\r\n';
+    } catch (error) {
+      release?.();
+      deflate?.extension.cleanup();
+      this.#gate.reportError(error, request);
+      return this.reject(reject.hookFailed);
+    }
+    this.#settle(false);
+    const socket = this.socket;
+    socket.write(head);
+    const websocket = startWebSocket(socket, this.head, protocol, deflate, route.frames);
+    socket.removeListener('error', ignoreSocketError);
+    if (release !== undefined) websocket.once('close', release);
+    this.#gate.track(websocket);
+    this.#gate.publish('accept', undefined, 101, route.path, this.#started, request);
+    route.handler(websocket, { context, request, protocol, route: route.path });
+  }
+
+  #upgradeView(
+    route: string,
+    secure: boolean,
+    host: string,
+    origin: string | undefined,
+    offered: readonly string[],
+    protocol: string | undefined,
+    protocolToken: string | undefined,
+    facts: RequestFacts,
+    extraHeaders: Record<string, string | readonly string[]>,
+  ): Upgrade {
+    const handshake = this;
+    let cookies: RequestCookies | undefined;
+    const jar = () => {
+      cookies ??= new RequestCookies(
+        joinLines(headerLines(this.#headers, 'cookie')),
+        this.#gate.secrets,
+        this.#gate.cookieParser,
+      );
+      return cookies;
+    };
+    return {
+      request: this.request,
+      route,
+      secure,
+      host,
+      origin,
+      offeredProtocols: offered,
+      protocol,
+      protocolToken,
+      get cookies() {
+        return facts.cookies ?? jar().all;
+      },
+      get signedCookies() {
+        return facts.signedCookies ?? jar().signed;
+      },
+      get signal() {
+        return handshake.signal;
+      },
+      setHeader(name, value) {
+        extraHeaders[name] = value;
+      },
+      reject: reject.rejected,
+    };
+  }
+
+  #setDeadline(ms: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (ms <= 0) return;
+    const remaining = Math.max(0, ms - (performance.now() - this.#started));
+    this.#timer = setTimeout(() => this.#timedOut(), remaining);
+  }
+
+  #timedOut(): void {
+    if (this.#state !== State.Pending) return;
+    // The application has started its own answer: it is no longer ours to replace.
+    if (this.#response?.headersSent) return;
+    this.reject(reject.handshakeTimeout);
+  }
+
+  #aborted(): void {
+    if (this.#state !== State.Pending) return;
+    this.#finish('abort', 'CLIENT_GONE', undefined);
+  }
+
+  #finish(outcome: HandshakeEvent['outcome'], code: HandshakeEvent['code'], status: number | undefined): void {
+    if (this.#state !== State.Pending) return;
+    this.#settle(true);
+    this.#gate.publish(outcome, code, status, this.#route, this.#started, this.request);
+  }
+
+  /** Leaves the pending state exactly once: timer, pending count, listeners, and the signal when it failed. */
+  #settle(failed: boolean): void {
+    this.#state = State.Done;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#gate.countPending(-1);
+    this.socket.removeListener('close', this.#onClose);
+    if (failed) this.#abort?.abort();
+  }
+}
+
+function joinLines(lines: readonly string[]): string | undefined {
+  // RFC 6265 §5.4: several Cookie lines are one cookie-string joined by "; ".
+  return lines.length === 0 ? undefined : lines.join('; ');
+}

@@ -1,0 +1,92 @@
+/**
+ * The server's reading of a client's opening handshake, RFC 6455 §4.2.1, one pure function per
+ * requirement. Each returns `undefined` when the request passes, or the Rejection from DESIGN.md's table.
+ */
+
+import { createHash } from 'node:crypto';
+import { type HeaderLines, headerLines, singleHeader } from '../http/raw-headers.js';
+import { listHasToken } from '../http/token-list.js';
+import { type Rejection, reject } from '../rejection.js';
+
+/** What the checks read: the request line and the raw header lines. */
+export interface HandshakeRequest {
+  readonly method: string;
+  readonly httpVersionMajor: number;
+  readonly httpVersionMinor: number;
+  readonly headers: HeaderLines;
+}
+
+/** §4.2.1 (1): "An HTTP/1.1 or higher GET request". */
+export function checkMethod(request: HandshakeRequest): Rejection | undefined {
+  return request.method === 'GET' ? undefined : reject.methodNotAllowed;
+}
+
+/** §4.2.1 (1), §4.1: "the HTTP version MUST be at least 1.1". */
+export function checkHttpVersion(request: HandshakeRequest): Rejection | undefined {
+  const { httpVersionMajor: major, httpVersionMinor: minor } = request;
+  return major > 1 || (major === 1 && minor >= 1) ? undefined : reject.httpVersion;
+}
+
+/** §4.2.1 (3): "An |Upgrade| header field containing the value "websocket", treated as an ASCII case-insensitive value." */
+export function checkUpgrade(request: HandshakeRequest): Rejection | undefined {
+  return listHasToken(headerLines(request.headers, 'upgrade'), 'websocket') ? undefined : reject.notAnUpgrade;
+}
+
+/** §4.2.1 (4): "A |Connection| header field that includes the token "Upgrade", treated as an ASCII case-insensitive value." */
+export function checkConnection(request: HandshakeRequest): Rejection | undefined {
+  return listHasToken(headerLines(request.headers, 'connection'), 'upgrade') ? undefined : reject.notAnUpgrade;
+}
+
+/**
+ * §4.2.1 (6): "A |Sec-WebSocket-Version| header field, with a value of 13." §4.4: otherwise answer
+ * 426 with the versions we do support. Repeated lines are not "a value of 13".
+ */
+export function checkVersion(request: HandshakeRequest): Rejection | undefined {
+  return singleHeader(request.headers, 'sec-websocket-version') === '13' ? undefined : reject.unsupportedVersion;
+}
+
+/**
+ * §4.2.1 (5): "A |Sec-WebSocket-Key| header field with a base64-encoded value that, when decoded, is
+ * 16 bytes in length." §11.3.1: it MUST NOT appear more than once.
+ *
+ * 16 bytes encode to 22 base64 characters and `==`. The 22nd character carries only 2 significant bits,
+ * so in the canonical encoding (RFC 4648 §3.5, what every client's encoder emits) it is one of `AQgw`;
+ * anything else is not the encoding of 16 bytes but a string some decoder tolerates.
+ */
+const KEY_PATTERN = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+
+export function checkKey(request: HandshakeRequest): string | Rejection {
+  const key = singleHeader(request.headers, 'sec-websocket-key');
+  return key !== undefined && KEY_PATTERN.test(key) ? key : reject.badKey;
+}
+
+/** §4.2.1 (2): "A |Host| header field containing the server's authority." RFC 9110 §7.2: exactly one. */
+export function checkHostPresent(request: HandshakeRequest): string | Rejection {
+  const host = singleHeader(request.headers, 'host');
+  return host !== undefined && host !== '' ? host : reject.badHost;
+}
+
+/** The checks of §4.2.1 in order; on success, the values the rest of the handshake needs. */
+export function checkOpeningHandshake(request: HandshakeRequest): { key: string; host: string } | Rejection {
+  const rejection =
+    checkMethod(request) ??
+    checkHttpVersion(request) ??
+    checkUpgrade(request) ??
+    checkConnection(request) ??
+    checkVersion(request);
+  if (rejection !== undefined) return rejection;
+  const key = checkKey(request);
+  if (typeof key !== 'string') return key;
+  const host = checkHostPresent(request);
+  if (typeof host !== 'string') return host;
+  return { key, host };
+}
+
+/** §4.2.2 (5.4): base64 of the SHA-1 of the key concatenated with this GUID. */
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+export function acceptKey(key: string): string {
+  return createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
+}

@@ -1,0 +1,75 @@
+/**
+ * Writing the only two kinds of response a handshake has: a rejection (a complete HTTP/1.1 response
+ * followed by the end of the connection) and the 101's head. Every header written is checked here:
+ * a name that is not a token or a value with CR, LF or NUL would let a caller split the response
+ * (RFC 9110 §5.5: field values never contain them).
+ */
+
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type Rejection, type RejectionHeaders, reasonPhrase } from '../rejection.js';
+import { isToken } from './token-list.js';
+
+export class UnsafeHeaderError extends Error {
+  readonly code = 'UNSAFE_HEADER';
+  constructor(name: string) {
+    super(
+      `wsgate: refusing to write header ${JSON.stringify(name)}: its name is not a token or its value holds CR, LF or NUL`,
+    );
+  }
+}
+
+const UNSAFE_VALUE = /[\r\n\0]/;
+
+/** `Name: value\r\n` lines for a header map; throws UnsafeHeaderError rather than write a bad one. */
+export function formatHeaderLines(headers: RejectionHeaders): string {
+  let out = '';
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (!isToken(name)) throw new UnsafeHeaderError(name);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const text = String(item);
+      if (UNSAFE_VALUE.test(text)) throw new UnsafeHeaderError(name);
+      out += `${name}: ${text}\r\n`;
+    }
+  }
+  return out;
+}
+
+function encodeBody(body: Rejection['body']): { type: string; bytes: Buffer } {
+  if (typeof body === 'string') return { type: 'text/plain; charset=utf-8', bytes: Buffer.from(body) };
+  if (Buffer.isBuffer(body)) return { type: 'application/octet-stream', bytes: body };
+  return { type: 'application/json; charset=utf-8', bytes: Buffer.from(JSON.stringify(body)) };
+}
+
+/** The whole rejection as bytes (DESIGN.md "Response format"). Throws UnsafeHeaderError for bad headers. */
+export function formatRejection(rejection: Rejection): Buffer {
+  const { type, bytes } = encodeBody(rejection.body);
+  const head =
+    `HTTP/1.1 ${rejection.status} ${reasonPhrase(rejection.status)}\r\n` +
+    'Connection: close\r\n' +
+    `Content-Type: ${type}\r\n` +
+    `Content-Length: ${bytes.length}\r\n` +
+    formatHeaderLines(rejection.headers) +
+    '\r\n';
+  return Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
+}
+
+/**
+ * Writes a formatted rejection and ends the connection. The socket is destroyed once the bytes are
+ * flushed; reading is resumed meanwhile so that unread request bytes cannot stall the close.
+ */
+export function writeRejection(socket: Duplex, bytes: Buffer): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.resume();
+  // A peer that never reads could keep the bytes, and so the socket, forever: bound the linger.
+  (socket as Partial<Socket>).setTimeout?.(REJECTION_LINGER_MS, () => socket.destroy());
+  socket.end(bytes, () => socket.destroy());
+}
+
+const REJECTION_LINGER_MS = 5_000;
