@@ -150,6 +150,7 @@ export const channels = {
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PENDING = 1024;
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const MAX_EARLY_BYTES = 64 * 1024;
 
 export interface Route<Context> {
   readonly path: string;
@@ -286,6 +287,19 @@ export class Gate {
     if (handshake === undefined) return;
     if (route === undefined) handshake.reject(reject.notFound);
     else void handshake.accept(route);
+  }
+
+  /**
+   * For an ordinary request handler: answers a plain (non-upgrade) request to a WebSocket route with
+   * 426 NOT_AN_UPGRADE and returns true; returns false for every other path.
+   */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    if (!this.#routes.has(pathOf(request))) return false;
+    const { status, headers, body } = reject.notAnUpgrade;
+    response
+      .writeHead(status, { ...headers, Connection: 'Upgrade', 'Content-Type': 'text/plain; charset=utf-8' })
+      .end(body);
+    return true;
   }
 
   /**
@@ -443,7 +457,21 @@ export class Handshake {
   #timer: NodeJS.Timeout | undefined;
   #abort: AbortController | undefined;
   #route: string | undefined;
+  /** Bytes that arrive while the handshake is pending: frames the client sent early, for ws. */
+  #early: Buffer[] | undefined;
+  #earlyBytes = 0;
   #onClose = () => this.#aborted();
+  #onData = (chunk: Buffer) => {
+    (this.#early ??= []).push(chunk);
+    this.#earlyBytes += chunk.length;
+    // Past this much, stop reading: a client may not make us buffer without bound while a hook runs.
+    if (this.#earlyBytes > MAX_EARLY_BYTES) this.socket.pause();
+  };
+  #onEnd = () => {
+    // The client half-closed before the 101 (ws destroys such sockets too): it cannot be a WebSocket.
+    this.#aborted();
+    this.socket.destroy();
+  };
 
   /** @internal use `gate.open` */
   constructor(
@@ -469,6 +497,9 @@ export class Handshake {
     gate.countPending(1);
     socket.on('error', ignoreSocketError);
     socket.on('close', this.#onClose);
+    // Node leaves an upgraded socket unread; reading it is how a client that goes away is noticed.
+    socket.on('end', this.#onEnd);
+    socket.on('data', this.#onData);
     this.#setDeadline(gate.handshakeTimeout);
     // An application answering on its own (an adapter's framework response) ends the handshake.
     response?.once('finish', () => this.#finish('reject', 'REJECTED', response.statusCode));
@@ -601,9 +632,9 @@ export class Handshake {
     if (route.perMessageDeflate !== undefined && offers.length > 0) {
       deflate = negotiatePerMessageDeflate(offers, route.perMessageDeflate, route.frames.maxPayload);
     }
-    let head: string;
+    let response: string;
     try {
-      head =
+      response =
         'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         `Sec-WebSocket-Accept: ${acceptKey(this.#key)}\r\n` +
         (protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
@@ -618,8 +649,10 @@ export class Handshake {
     }
     this.#settle(false);
     const socket = this.socket;
-    socket.write(head);
-    const websocket = startWebSocket(socket, this.head, protocol, deflate, route.frames);
+    socket.write(response);
+    const early = this.#early;
+    const head = early === undefined ? this.head : Buffer.concat([this.head, ...early]);
+    const websocket = startWebSocket(socket, head, protocol, deflate, route.frames);
     socket.removeListener('error', ignoreSocketError);
     if (release !== undefined) websocket.once('close', release);
     this.#gate.track(websocket);
@@ -705,6 +738,8 @@ export class Handshake {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#gate.countPending(-1);
     this.socket.removeListener('close', this.#onClose);
+    this.socket.removeListener('end', this.#onEnd);
+    this.socket.removeListener('data', this.#onData);
     if (failed) this.#abort?.abort();
   }
 }

@@ -68,7 +68,7 @@ export const reject = {
   // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST be at least 1.1."
   httpVersion: new Rejection('HTTP_VERSION', 505),
   // RFC 9110 §15.5.22 / RFC 6455 §4.2.2: 426 names the protocol to switch to.
-  notAnUpgrade: new Rejection('NOT_AN_UPGRADE', 426, undefined, { Upgrade: 'websocket', Connection: 'Upgrade' }),
+  notAnUpgrade: new Rejection('NOT_AN_UPGRADE', 426, undefined, { Upgrade: 'websocket' }),
   badKey: new Rejection('BAD_KEY', 400),
   // RFC 6455 §4.4: answer with the versions we support.
   unsupportedVersion: new Rejection('UNSUPPORTED_VERSION', 426, undefined, { 'Sec-WebSocket-Version': '13' }),

@@ -43,15 +43,31 @@ function encodeBody(body: Rejection['body']): { type: string; bytes: Buffer } {
   return { type: 'application/json; charset=utf-8', bytes: Buffer.from(JSON.stringify(body)) };
 }
 
-/** The whole rejection as bytes (DESIGN.md "Response format"). Throws UnsafeHeaderError for bad headers. */
+/**
+ * The whole rejection as bytes (DESIGN.md "Response format"). Throws UnsafeHeaderError for bad headers.
+ * Connection and Content-Length are always ours (the connection closes; the length is the body's); a
+ * Content-Type given by the caller replaces the one guessed from the body.
+ */
 export function formatRejection(rejection: Rejection): Buffer {
   const { type, bytes } = encodeBody(rejection.body);
+  const extra: Record<string, RejectionHeaders[string]> = {};
+  let upgrade = false;
+  let contentType = type;
+  for (const name in rejection.headers) {
+    const value = rejection.headers[name] as RejectionHeaders[string];
+    const lower = name.toLowerCase();
+    if (lower === 'connection' || lower === 'content-length') continue;
+    if (lower === 'content-type') contentType = String(value);
+    else extra[name] = value;
+    if (lower === 'upgrade') upgrade = true;
+  }
   const head =
     `HTTP/1.1 ${rejection.status} ${reasonPhrase(rejection.status)}\r\n` +
-    'Connection: close\r\n' +
-    `Content-Type: ${type}\r\n` +
+    // RFC 9110 §7.8: a message with Upgrade carries the "upgrade" connection option.
+    (upgrade ? 'Connection: Upgrade, close\r\n' : 'Connection: close\r\n') +
+    formatHeaderLines({ 'Content-Type': contentType }) +
     `Content-Length: ${bytes.length}\r\n` +
-    formatHeaderLines(rejection.headers) +
+    formatHeaderLines(extra) +
     '\r\n';
   return Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
 }
