@@ -28,7 +28,7 @@ import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 import { type HeaderLines, headerLines, indexRawHeaders } from './http/raw-headers.js';
 import { formatHeaderLines, formatRejection, writeRejection } from './http/response.js';
-import { type CookieParser, RequestCookies } from './policy/cookies.js';
+import { type CookieParser, joinCookieHeaders, RequestCookies } from './policy/cookies.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
 import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
@@ -462,7 +462,8 @@ export class Handshake {
   #earlyBytes = 0;
   #onClose = () => this.#aborted();
   #onData = (chunk: Buffer) => {
-    (this.#early ??= []).push(chunk);
+    if (this.#early === undefined) this.#early = [chunk];
+    else this.#early.push(chunk);
     this.#earlyBytes += chunk.length;
     // Past this much, stop reading: a client may not make us buffer without bound while a hook runs.
     if (this.#earlyBytes > MAX_EARLY_BYTES) this.socket.pause();
@@ -673,9 +674,10 @@ export class Handshake {
   ): Upgrade {
     const handshake = this;
     let cookies: RequestCookies | undefined;
+    const cookieLines = headerLines(this.#headers, 'cookie');
     const jar = () => {
       cookies ??= new RequestCookies(
-        joinLines(headerLines(this.#headers, 'cookie')),
+        cookieLines.length === 0 ? undefined : joinCookieHeaders(cookieLines),
         this.#gate.secrets,
         this.#gate.cookieParser,
       );
@@ -742,9 +744,4 @@ export class Handshake {
     this.socket.removeListener('data', this.#onData);
     if (failed) this.#abort?.abort();
   }
-}
-
-function joinLines(lines: readonly string[]): string | undefined {
-  // RFC 6265 §5.4: several Cookie lines are one cookie-string joined by "; ".
-  return lines.length === 0 ? undefined : lines.join('; ');
 }
