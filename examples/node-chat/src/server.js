@@ -1,0 +1,64 @@
+// The example chat (DESIGN.md) on plain node:http: the session check is the gate's onUpgrade hook.
+import http from 'node:http';
+import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
+import { chatPage, createRoom, exampleHosts, listenAddress, loginPage } from 'chat-page';
+
+const secret = process.env.SESSION_SECRET || 'dev secret: set SESSION_SECRET';
+const { host, port } = listenAddress();
+const room = createRoom();
+
+const gate = createGate({ hosts: exampleHosts(host), cookieSecret: secret });
+gate.route(
+  '/chat',
+  {
+    subprotocols: ['chat.v2', 'chat.v1'],
+    requireSubprotocol: true,
+    onUpgrade: (up) => {
+      const user = up.signedCookies.sid;
+      return user ? { user } : up.reject(401, { error: 'login required' });
+    },
+  },
+  (socket, { context, protocol }) => room.join(socket, context.user, protocol),
+);
+
+const server = http.createServer(async (request, response) => {
+  if (gate.handleRequest(request, response)) return; // plain GET /chat -> 426
+  const path = request.url?.split('?')[0];
+  if (request.method === 'GET' && path === '/health') return response.end('ok');
+  if (request.method === 'GET' && path === '/') {
+    const user = sessionUser(request);
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    return response.end(user ? chatPage(user) : loginPage());
+  }
+  if (request.method === 'POST' && path === '/login') {
+    const name = new URLSearchParams(await readBody(request)).get('name')?.trim().slice(0, 32);
+    if (!name) return response.writeHead(400).end('name required');
+    const sid = encodeURIComponent(signCookie(name, secret));
+    return response.writeHead(303, { Location: '/', 'Set-Cookie': `sid=${sid}; Path=/; HttpOnly; SameSite=Lax` }).end();
+  }
+  if (request.method === 'POST' && path === '/logout') {
+    return response
+      .writeHead(303, { Location: '/', 'Set-Cookie': 'sid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0' })
+      .end();
+  }
+  response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+});
+gate.attach(server);
+
+function sessionUser(request) {
+  // The same reading of the cookie as the gate's hook: cookie-parser's signed format.
+  const sid = parseCookieHeader(request.headers.cookie ?? '').sid;
+  return (sid && unsignCookie(sid, [secret])) || undefined;
+}
+
+async function readBody(request) {
+  let body = '';
+  for await (const chunk of request) {
+    body += chunk;
+    if (body.length > 4096) break;
+  }
+  return body;
+}
+
+server.listen(port, host, () => console.log(`listening on http://${host}:${server.address().port}`));
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => gate.close().then(() => server.close()));
