@@ -101,3 +101,8 @@ export function exampleHosts(listenHost) {
     return host === `${listenHost}:${port}` || host === `localhost:${port}`;
   };
 }
+
+/** The examples' `onEvent`: one line on stderr per refused or aborted handshake, e.g. `wsgate reject ORIGIN_FORBIDDEN 403 /chat`. */
+export function logHandshake(event) {
+  if (event.outcome !== 'accept') console.error(`wsgate ${event.outcome} ${event.code} ${event.status ?? '-'} ${event.route ?? '-'}`);
+}

@@ -1,13 +1,13 @@
 // The example chat (DESIGN.md) on plain node:http: the session check is the gate's onUpgrade hook.
 import http from 'node:http';
 import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
-import { chatPage, createRoom, exampleHosts, listenAddress, loginPage } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage } from 'chat-page';
 
 const secret = process.env.SESSION_SECRET || 'dev secret: set SESSION_SECRET';
 const { host, port } = listenAddress();
 const room = createRoom();
 
-const gate = createGate({ hosts: exampleHosts(host), cookieSecret: secret });
+const gate = createGate({ hosts: exampleHosts(host), cookieSecret: secret, onEvent: logHandshake });
 gate.route(
   '/chat',
   {
