@@ -27,7 +27,7 @@ import { parseExtensions } from './handshake/extensions.js';
 import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 import { type HeaderLines, headerLines, indexRawHeaders } from './http/raw-headers.js';
-import { formatHeaderLines, formatRejection, writeRejection } from './http/response.js';
+import { formatHeaderLines, formatRejection, writeAndClose } from './http/response.js';
 import { type CookieParser, joinCookieHeaders, RequestCookies } from './policy/cookies.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
@@ -266,8 +266,8 @@ export class Gate {
 
   #refuse(socket: Duplex, rejection: Rejection, request: IncomingMessage, started: number): undefined {
     socket.on('error', ignoreSocketError);
-    const written = this.#writeRejection(socket, rejection, request);
-    this.#publish('reject', written.code, written.status, undefined, started, request);
+    const written = this.writeRejection(socket, rejection, request);
+    this.publish('reject', written.code, written.status, undefined, started, request);
     return undefined;
   }
 
@@ -370,11 +370,7 @@ export class Gate {
   }
 
   /** @internal Writes a rejection; one whose headers are unsafe becomes 500 HOOK_FAILED. */
-  writeRejectionFor(socket: Duplex, rejection: Rejection, request: IncomingMessage): Rejection {
-    return this.#writeRejection(socket, rejection, request);
-  }
-
-  #writeRejection(socket: Duplex, rejection: Rejection, request: IncomingMessage): Rejection {
+  writeRejection(socket: Duplex, rejection: Rejection, request: IncomingMessage): Rejection {
     let bytes: Buffer;
     try {
       bytes = formatRejection(rejection);
@@ -383,23 +379,12 @@ export class Gate {
       rejection = reject.hookFailed;
       bytes = formatRejection(rejection);
     }
-    writeRejection(socket, bytes);
+    writeAndClose(socket, bytes);
     return rejection;
   }
 
   /** @internal */
   publish(
-    outcome: HandshakeEvent['outcome'],
-    code: HandshakeEvent['code'],
-    status: number | undefined,
-    route: string | undefined,
-    started: number,
-    request: IncomingMessage,
-  ): void {
-    this.#publish(outcome, code, status, route, started, request);
-  }
-
-  #publish(
     outcome: HandshakeEvent['outcome'],
     code: HandshakeEvent['code'],
     status: number | undefined,
@@ -520,7 +505,7 @@ export class Handshake {
   /** Refuses the handshake with a rejection from the table (or the application's own). */
   reject(rejection: Rejection): void {
     if (this.#state !== State.Pending) return;
-    const written = this.#gate.writeRejectionFor(this.socket, rejection, this.request);
+    const written = this.#gate.writeRejection(this.socket, rejection, this.request);
     this.#finish('reject', written.code, written.status);
   }
 

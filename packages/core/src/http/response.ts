@@ -76,7 +76,7 @@ export function formatRejection(rejection: Rejection): Buffer {
  * Writes a formatted rejection and ends the connection. The socket is destroyed once the bytes are
  * flushed; reading is resumed meanwhile so that unread request bytes cannot stall the close.
  */
-export function writeRejection(socket: Duplex, bytes: Buffer): void {
+export function writeAndClose(socket: Duplex, bytes: Buffer): void {
   if (socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();
