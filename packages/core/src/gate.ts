@@ -202,6 +202,8 @@ export class Gate {
   readonly #options: GateOptions;
   readonly #hostPolicy: HostPolicy;
   readonly #maxPending: number;
+  /** @internal the deadline that runs from `open` until a route says otherwise */
+  readonly handshakeTimeout: number;
   readonly #secrets: readonly string[];
   readonly #routes = new Map<string, Route<unknown>>();
   readonly #sockets = new Set<WebSocket>();
@@ -214,6 +216,7 @@ export class Gate {
     this.#hostPolicy =
       hosts === undefined ? defaultHostPolicy() : typeof hosts === 'function' ? hosts : allowHosts(hosts);
     this.#maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const secret = options.cookieSecret;
     this.#secrets = secret === undefined ? [] : typeof secret === 'string' ? [secret] : secret;
   }
@@ -349,10 +352,7 @@ export class Gate {
   get cookieParser(): CookieParser | undefined {
     return this.#options.parseCookies;
   }
-  /** @internal the deadline that runs from `open` until a route says otherwise */
-  get handshakeTimeout(): number {
-    return this.#options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  }
+
   /** @internal */
   countPending(delta: 1 | -1): void {
     this.#pending += delta;
@@ -643,7 +643,13 @@ export class Handshake {
     if (release !== undefined) websocket.once('close', release);
     this.#gate.track(websocket);
     this.#gate.publish('accept', undefined, 101, route.path, this.#started, request);
-    route.handler(websocket, { context, request, protocol, route: route.path });
+    try {
+      route.handler(websocket, { context, request, protocol, route: route.path });
+    } catch (error) {
+      // After the 101 there is no HTTP answer left to give: report, and close as "internal error" (RFC 6455 §7.4.1).
+      this.#gate.reportError(error, request);
+      websocket.close(1011);
+    }
   }
 
   #upgradeView(

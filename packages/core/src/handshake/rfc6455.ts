@@ -3,7 +3,7 @@
  * requirement. Each returns `undefined` when the request passes, or the Rejection from DESIGN.md's table.
  */
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type HeaderLines, headerLines, singleHeader } from '../http/raw-headers.js';
 import { listHasToken } from '../http/token-list.js';
 import { type Rejection, reject } from '../rejection.js';
@@ -86,7 +86,5 @@ export function checkOpeningHandshake(request: HandshakeRequest): { key: string;
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export function acceptKey(key: string): string {
-  return createHash('sha1')
-    .update(key + WEBSOCKET_GUID)
-    .digest('base64');
+  return hash('sha1', key + WEBSOCKET_GUID, 'base64');
 }

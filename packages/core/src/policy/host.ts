@@ -101,9 +101,31 @@ export function loopbackHosts(port?: number): HostPolicy {
 export function defaultHostPolicy(): HostPolicy {
   const loopback = loopbackHosts();
   return (host, request) => {
-    if (!isLoopbackAddress(request?.socket?.localAddress)) return parseHost(host) !== undefined;
+    if (!arrivedOnLoopback(request)) return parseHost(host) !== undefined;
     return loopback(host, request);
   };
+}
+
+/**
+ * Whether the connection arrived on a loopback address. A server listening on one specific address
+ * answers for all its connections (read once per server: `localAddress` is a system call per socket);
+ * one listening on every address (0.0.0.0, ::) is asked per connection.
+ */
+const listensOnLoopback = new WeakMap<object, boolean | null>();
+
+function arrivedOnLoopback(request: IncomingMessage | undefined): boolean {
+  const socket = request?.socket as (IncomingMessage['socket'] & { server?: { address(): unknown } }) | undefined;
+  const server = socket?.server;
+  if (server !== undefined && server !== null) {
+    let known = listensOnLoopback.get(server);
+    if (known === undefined) {
+      const address = (server.address() as { address?: string } | null)?.address;
+      known = address === undefined || address === '0.0.0.0' || address === '::' ? null : isLoopbackAddress(address);
+      listensOnLoopback.set(server, known);
+    }
+    if (known !== null) return known;
+  }
+  return isLoopbackAddress(socket?.localAddress);
 }
 
 /**
