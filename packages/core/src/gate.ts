@@ -76,7 +76,8 @@ export interface Connection<Context> {
   readonly route: string;
 }
 
-export type ConnectionHandler<Context> = (socket: WebSocket, connection: Connection<Context>) => void;
+/** Called once the 101 is written. A throw or a rejected promise is reported and closes the socket with 1011. */
+export type ConnectionHandler<Context> = (socket: WebSocket, connection: Connection<Context>) => unknown;
 
 /** Options that may differ per route; set on the gate, they are every route's defaults. */
 export interface RouteOptions<Context = unknown> {
@@ -643,12 +644,17 @@ export class Handshake {
     if (release !== undefined) websocket.once('close', release);
     this.#gate.track(websocket);
     this.#gate.publish('accept', undefined, 101, route.path, this.#started, request);
-    try {
-      route.handler(websocket, { context, request, protocol, route: route.path });
-    } catch (error) {
-      // After the 101 there is no HTTP answer left to give: report, and close as "internal error" (RFC 6455 §7.4.1).
+    // After the 101 there is no HTTP answer left to give: a handler that fails is reported, and its
+    // socket closed as "internal error" (RFC 6455 §7.4.1).
+    const failed = (error: unknown) => {
       this.#gate.reportError(error, request);
-      websocket.close(1011);
+      if (websocket.readyState === websocket.OPEN) websocket.close(1011);
+    };
+    try {
+      const result = route.handler(websocket, { context, request, protocol, route: route.path });
+      if (isPromise(result)) result.then(undefined, failed);
+    } catch (error) {
+      failed(error);
     }
   }
 

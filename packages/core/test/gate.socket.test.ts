@@ -369,6 +369,27 @@ describe('rejecting: every row of the table over raw TCP', () => {
 });
 
 describe('aborts, observability', () => {
+  it('a handler that throws or rejects is reported and its socket closed with 1011', async () => {
+    const errors: unknown[] = [];
+    const { port } = await startServer(
+      (g) => {
+        g.route('/throws', {}, () => {
+          throw new Error('handler bug');
+        });
+        g.route('/rejects', {}, async () => {
+          throw new Error('async handler bug');
+        });
+      },
+      { onError: (error) => errors.push(error) },
+    );
+    for (const path of ['/throws', '/rejects']) {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+      const [code] = await once(socket, 'close');
+      expect(code).toBe(1011);
+    }
+    expect(errors.map(String)).toEqual(['Error: handler bug', 'Error: async handler bug']);
+  });
+
   it('a client that disconnects during an async hook leaves nothing behind and the handler never runs', async () => {
     let handlerCalls = 0;
     let hookStarted!: () => void;
