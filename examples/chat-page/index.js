@@ -104,5 +104,6 @@ export function exampleHosts(listenHost) {
 
 /** The examples' `onEvent`: one line on stderr per refused or aborted handshake, e.g. `wsgate reject ORIGIN_FORBIDDEN 403 /chat`. */
 export function logHandshake(event) {
-  if (event.outcome !== 'accept') console.error(`wsgate ${event.outcome} ${event.code} ${event.status ?? '-'} ${event.route ?? '-'}`);
+  if (event.outcome !== 'accept')
+    console.error(`wsgate ${event.outcome} ${event.code} ${event.status ?? '-'} ${event.route ?? '-'}`);
 }

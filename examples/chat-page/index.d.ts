@@ -1,0 +1,16 @@
+// Types for the shared plain-JS page and room.
+import type { IncomingMessage } from 'node:http';
+import type { HandshakeEvent } from '@wsgate/core';
+import type { WebSocket } from 'ws';
+
+export function loginPage(): string;
+export function chatPage(user: string): string;
+export function parseSay(data: unknown): string | undefined;
+export interface Room {
+  join(socket: WebSocket, user: string, protocol: string | undefined): void;
+  readonly size: number;
+}
+export function createRoom(): Room;
+export function listenAddress(env?: NodeJS.ProcessEnv): { host: string; port: number };
+export function exampleHosts(listenHost: string): (host: string, request: IncomingMessage) => boolean;
+export function logHandshake(event: HandshakeEvent): void;

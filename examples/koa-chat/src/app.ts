@@ -1,0 +1,87 @@
+/**
+ * The example chat on Koa (DESIGN.md "The example chat"). Everything an HTTP request meets — the
+ * session cookie, the auth middleware, @koa/router — also guards the WebSocket upgrade on /chat.
+ */
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import { koaGate, requireUpgrade } from '@wsgate/koa';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage } from 'chat-page';
+import Koa from 'koa';
+
+interface State {
+  user?: string;
+}
+
+export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?: string[] } = {}) {
+  const app = new Koa<State>();
+  // Koa signs cookies with app.keys (keygrip): `sid` travels with `sid.sig`.
+  app.keys = keys ?? [randomBytes(32).toString('hex')];
+
+  const sessions = new Map<string, string>(); // session id -> user name
+  const cookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;
+
+  // Who is logged in, for every request, the WebSocket upgrade included.
+  const session: Koa.Middleware<State> = async (ctx, next) => {
+    const sid = ctx.cookies.get('sid', { signed: true });
+    const user = sid === undefined ? undefined : sessions.get(sid);
+    if (user !== undefined) ctx.state.user = user;
+    await next();
+  };
+
+  // The route guard: an ordinary Koa middleware, answering a real 401 before any 101.
+  const requireUser: RouterMiddleware<State> = async (ctx, next) => {
+    if (ctx.state.user === undefined) {
+      ctx.status = 401;
+      ctx.body = { error: 'login required' };
+      return;
+    }
+    await next();
+  };
+
+  // wsgate: per-app options. Host allowlist against DNS rebinding; same-origin Origin is the default.
+  const ws = koaGate(app, { hosts: exampleHosts(host), onEvent: logHandshake });
+  const room = createRoom();
+
+  const router = new Router<State>();
+  router.get('/', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = ctx.state.user === undefined ? loginPage() : chatPage(ctx.state.user);
+  });
+  router.get('/health', (ctx) => {
+    ctx.body = 'ok';
+  });
+  router.post('/login', bodyParser({ enableTypes: ['form'] }), (ctx) => {
+    const form = ctx.request.body as Record<string, unknown> | undefined;
+    const name = typeof form?.name === 'string' ? form.name.trim() : '';
+    if (name === '' || name.length > 32) ctx.throw(400, 'a name of 1 to 32 characters is required');
+    const sid = randomUUID();
+    sessions.set(sid, name);
+    ctx.cookies.set('sid', sid, cookie);
+    ctx.redirect('/');
+    ctx.status = 303;
+  });
+  router.post('/logout', (ctx) => {
+    const sid = ctx.cookies.get('sid', { signed: true });
+    if (sid !== undefined) sessions.delete(sid);
+    ctx.cookies.set('sid', null, cookie);
+    ctx.redirect('/');
+    ctx.status = 303;
+  });
+  // A plain GET gets 426 (requireUpgrade), a logged-out upgrade 401 (requireUser), then wsgate takes over.
+  router.get(
+    '/chat',
+    requireUpgrade,
+    requireUser,
+    ws.route(
+      { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+      (socket, ctx: RouterContext<State>, { protocol }) => room.join(socket, ctx.state.user!, protocol),
+    ),
+  );
+
+  app.use(session);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return { app, ws, room };
+}

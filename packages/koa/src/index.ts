@@ -1,0 +1,357 @@
+/**
+ * @wsgate/koa — WebSocket upgrades through a Koa app's own middleware.
+ *
+ *   server 'upgrade'  -> gate.open (protocol checks, Host, capacity; before any middleware)
+ *                     -> the app's middleware, over a ServerResponse on the socket
+ *                          - a middleware answers (ctx.throw, ctx.status/body, an error): that HTTP
+ *                            response goes out, then the socket is closed
+ *                          - nobody takes the upgrade: Koa's own answer (404)
+ *                          - the request reaches `ws.route(...)`: handshake.accept (Origin, subprotocols,
+ *                            onUpgrade, quotas) -> 101 -> handler(socket, ctx, connection)
+ *
+ * Translation only: every policy lives in @wsgate/core.
+ */
+
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { format } from 'node:util';
+import {
+  type Connection,
+  type ConnectionHandler,
+  Gate,
+  type GateOptions,
+  type Handshake,
+  type HandshakeEvent,
+  parseCookieHeader,
+  type Rejection,
+  type RequestFacts,
+  type Route,
+  type RouteOptions,
+  reject,
+  type Upgrade,
+} from '@wsgate/core';
+import type Koa from 'koa';
+import type { WebSocket } from 'ws';
+
+// ---------------------------------------------------------------------------------------------------
+// Public types
+
+/** The Koa context a route sees unless its handler says otherwise (e.g. `ctx: RouterContext`). */
+export type KoaContext = Koa.ParameterizedContext;
+
+/**
+ * The `onUpgrade` hook, with the Koa context of the request (after your middleware ran: `ctx.state`,
+ * `ctx.cookies`, `ctx.params`). Returns the connection's context, or a Rejection (`upgrade.reject(...)`).
+ */
+export type KoaUpgradeHook<Context, Ctx = KoaContext> = (
+  upgrade: Upgrade,
+  ctx: Ctx,
+) => Context | Rejection | Promise<Context | Rejection>;
+
+/** Called once the 101 is written. Errors it throws (or rejects with) go to `app.on('error')`. */
+export type KoaConnectionHandler<Context, Ctx = KoaContext> = (
+  socket: WebSocket,
+  ctx: Ctx,
+  connection: Connection<Context>,
+) => unknown;
+
+/** Per-route options: core's RouteOptions, with an `onUpgrade` that also gets the Koa context. */
+export interface KoaRouteOptions<Context = unknown, Ctx = KoaContext> extends Omit<RouteOptions<Context>, 'onUpgrade'> {
+  onUpgrade?: KoaUpgradeHook<Context, Ctx>;
+  /** The route's name in handshake events and per-route quotas. Default: the @koa/router pattern, else '*'. */
+  path?: string;
+}
+
+/** Per-app options: core's GateOptions (the defaults of every route), with a Koa `onUpgrade`. */
+export interface KoaGateOptions<AppContext = undefined> extends Omit<GateOptions, 'onUpgrade'> {
+  onUpgrade?: KoaUpgradeHook<AppContext, KoaContext>;
+}
+
+/** A Koa middleware taking the WebSocket upgrade. Plain (non-upgrade) requests get 426. */
+export type WebSocketMiddleware<Ctx = KoaContext> = (ctx: Ctx, next: Koa.Next) => Promise<void>;
+
+/** What the adapter needs of a Koa app, of any State and Context. */
+export interface KoaApp {
+  callback(): (req: IncomingMessage, res: ServerResponse) => unknown;
+  emit(event: 'error', error: Error, ctx?: unknown): boolean;
+  listenerCount(event: 'error'): number;
+  onerror(error: Error): void;
+}
+
+interface Pending {
+  readonly handshake: Handshake;
+  readonly socket: Duplex;
+  /** Set when a route took the upgrade: from then on the core owns the socket, not the response. */
+  taken: boolean;
+}
+
+// Upgrade requests in flight, by request: how a middleware anywhere in the app finds its handshake.
+const pendingUpgrades = new WeakMap<IncomingMessage, Pending>();
+
+/** True while `ctx` is a WebSocket upgrade request that no one has answered yet. */
+export function isWebSocketUpgrade(ctx: { req: IncomingMessage }): boolean {
+  return pendingUpgrades.get(ctx.req)?.handshake.pending === true;
+}
+
+/**
+ * Answers 426 Upgrade Required to anything but a WebSocket upgrade, and passes upgrades on. `ws.route`
+ * does the same at the end of the chain; put this first when plain requests should get 426 before
+ * your auth middleware answers them: `router.get('/chat', requireUpgrade, requireUser, ws.route(...))`.
+ */
+export async function requireUpgrade<Ctx extends KoaContext>(ctx: Ctx, next: Koa.Next): Promise<void> {
+  if (pendingUpgrades.has(ctx.req)) return next();
+  notAnUpgrade(ctx);
+}
+
+function notAnUpgrade(ctx: KoaContext): void {
+  // RFC 9110 §15.5.22: a plain request on a WebSocket-only resource.
+  const { status, headers, body } = reject.notAnUpgrade;
+  ctx.status = status;
+  ctx.set(headers as Record<string, string>);
+  ctx.body = body;
+}
+
+/** Headers a middleware set that must not ride on a 101 (framing, hop-by-hop, and the handshake's own). */
+const NOT_CARRIED =
+  /^(content-length|content-type|content-encoding|transfer-encoding|connection|keep-alive|upgrade|sec-websocket-.*)$/i;
+
+/** A rejected response's bytes get this long to drain before the socket is destroyed anyway. */
+const LINGER_MS = 5_000;
+
+// ---------------------------------------------------------------------------------------------------
+
+export class KoaGate<AppContext = undefined> {
+  /** The core gate: `connections`, `pending`, `close()`. */
+  readonly gate: Gate;
+  readonly #app: KoaApp;
+  readonly #onUpgrade: KoaUpgradeHook<AppContext, KoaContext> | undefined;
+  readonly #contexts = new WeakMap<IncomingMessage, KoaContext>();
+  readonly #outcomes = new WeakMap<IncomingMessage, number>();
+  #callback: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
+
+  constructor(app: KoaApp, options: KoaGateOptions<AppContext> = {}) {
+    const { onUpgrade, onError, onEvent, ...rest } = options;
+    this.#app = app;
+    this.#onUpgrade = onUpgrade;
+    this.gate = new Gate({
+      ...rest,
+      // Hooks and handlers that throw are reported like any Koa error, with the request's ctx.
+      onError: onError ?? ((error, request) => this.#reportError(error, this.#contexts.get(request))),
+      onEvent: (event: HandshakeEvent) => {
+        if (event.status !== undefined) this.#outcomes.set(event.request, event.status);
+        onEvent?.(event);
+      },
+    });
+  }
+
+  /**
+   * A Koa middleware that takes the WebSocket upgrade, for `@koa/router` or your own path check:
+   *
+   *   router.get('/chat', requireUser, ws.route({ subprotocols: ['chat.v2'] }, (socket, ctx) => { ... }))
+   *
+   * Everything before it in the chain runs first and may answer instead (`ctx.throw(401)`). Core checks
+   * that depend on the route (Origin, subprotocols, onUpgrade, quotas) run when the request reaches it;
+   * then the 101, then `handler(socket, ctx, connection)`.
+   */
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
+    options: KoaRouteOptions<Context, Ctx>,
+    handler: KoaConnectionHandler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx>;
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
+    handler: KoaConnectionHandler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx>;
+  route<Context, Ctx extends KoaContext>(
+    optionsOrHandler: KoaRouteOptions<Context, Ctx> | KoaConnectionHandler<Context, Ctx>,
+    maybeHandler?: KoaConnectionHandler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx> {
+    const [options, handler] =
+      typeof optionsOrHandler === 'function'
+        ? [{} as KoaRouteOptions<Context, Ctx>, optionsOrHandler]
+        : [optionsOrHandler, maybeHandler];
+    if (typeof handler !== 'function') throw new TypeError('wsgate: ws.route(options, handler) needs a handler');
+    const { path, onUpgrade, ...routeOptions } = options;
+    const hook = (onUpgrade ?? this.#onUpgrade) as KoaUpgradeHook<Context, Ctx> | undefined;
+    const contexts = this.#contexts;
+
+    // The hook and handler the core calls, finding the Koa ctx by request.
+    const coreHook = (upgrade: Upgrade) => {
+      const ctx = contexts.get(upgrade.request) as Ctx;
+      carryHeaders(ctx.res, upgrade);
+      return hook === undefined ? (undefined as Context) : hook(upgrade, ctx);
+    };
+    const coreHandler: ConnectionHandler<Context> = (socket, connection) => {
+      const ctx = contexts.get(connection.request) as Ctx;
+      const failed = (error: unknown) => {
+        this.#reportError(error, ctx);
+        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1011);
+      };
+      try {
+        const result = handler(socket, ctx, connection);
+        if (isPromise(result)) result.then(undefined, failed);
+      } catch (error) {
+        failed(error);
+      }
+    };
+
+    // Compiled once per route pattern (one, unless the middleware is mounted on several paths).
+    const compiled = new Map<string, Route<Context>>();
+    const routeFor = (label: string) => {
+      let route = compiled.get(label);
+      if (route === undefined) {
+        route = this.gate.defineRoute(label, { ...routeOptions, onUpgrade: coreHook }, coreHandler);
+        compiled.set(label, route);
+      }
+      return route;
+    };
+
+    const outcomes = this.#outcomes;
+    return async function websocketRoute(ctx: Ctx) {
+      const pending = pendingUpgrades.get(ctx.req);
+      if (pending === undefined) return notAnUpgrade(ctx);
+      const { handshake, socket } = pending;
+      if (!handshake.pending) {
+        // The client went away or the deadline passed: already answered, nothing to add.
+        ctx.respond = false;
+        return;
+      }
+      const res = ctx.res;
+      if (res.headersSent) throw new Error('wsgate: the response had already started when the WebSocket route ran');
+      // From here the core answers on the socket (the 101 or a rejection); nothing Koa writes reaches it.
+      pending.taken = true;
+      ctx.respond = false;
+      if (res.socket === socket) res.detachSocket(socket as Socket);
+      contexts.set(ctx.req, ctx);
+      await handshake.accept(routeFor(labelOf(ctx, path)), factsOf(ctx));
+      // For middleware upstream (loggers run after `await next()`), and for on-finished observers
+      // (Koa's own among them): this request's HTTP exchange is over, whatever the socket does next.
+      const status = outcomes.get(ctx.req);
+      if (status !== undefined) ctx.status = status;
+      if (!res.writableEnded) res.emit('finish');
+    };
+  }
+
+  /**
+   * Routes the upgrade requests of a node:http or https server through the app's middleware.
+   * Returns the server: `ws.attach(app.listen(3000))`.
+   */
+  attach<
+    Server extends {
+      on(event: 'upgrade', listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
+    },
+  >(server: Server): Server {
+    server.on('upgrade', (request, socket, head) => this.handleUpgrade(request, socket, head));
+    return server;
+  }
+
+  /** One upgrade request, for servers you wire yourself. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const response = new ServerResponse(request);
+    // No keep-alive on an upgrade request: whatever the app answers, the connection ends after it.
+    response.shouldKeepAlive = false;
+    try {
+      response.assignSocket(socket as Socket);
+    } catch {
+      socket.destroy(); // a response still in flight on this socket (pipelining): nothing sane to do
+      return;
+    }
+    const handshake = this.gate.open(request, socket, head, response);
+    if (handshake === undefined) {
+      response.detachSocket(socket as Socket);
+      return;
+    }
+    const pending: Pending = { handshake, socket, taken: false };
+    pendingUpgrades.set(request, pending);
+    // The app answered over HTTP: once its response is flushed, the connection ends.
+    response.once('finish', () => {
+      if (!pending.taken) closeAfterFlush(socket);
+    });
+    // Composed on first use, so that middleware added after `attach` is seen, as it is by `app.listen`.
+    this.#callback ??= this.#app.callback();
+    this.#callback(request, response);
+  }
+
+  /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */
+  close(options?: { timeout?: number }): Promise<void> {
+    return this.gate.close(options);
+  }
+
+  #reportError(error: unknown, ctx: KoaContext | undefined): void {
+    // As Koa's ctx.onerror does: non-errors become errors, and the app's 'error' listeners see them.
+    const err = error instanceof Error ? error : new Error(format('non-error thrown: %j', error));
+    const app = this.#app;
+    if (app.listenerCount('error') > 0) app.emit('error', err, ctx);
+    else app.onerror(err);
+  }
+}
+
+/** Creates the Koa adapter for `app`, with per-app options (every route's defaults). */
+export function koaGate<AppContext = undefined>(
+  app: KoaApp,
+  options?: KoaGateOptions<AppContext>,
+): KoaGate<AppContext> {
+  return new KoaGate(app, options);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** What Koa knows better than the raw request: trust-proxy (`app.proxy`) and keygrip-signed cookies. */
+function factsOf(ctx: KoaContext): RequestFacts {
+  let cookies: Record<string, string | undefined> | undefined;
+  let signed: Record<string, string | undefined> | undefined;
+  return {
+    secure: ctx.secure,
+    host: ctx.host,
+    get cookies() {
+      cookies ??= readCookies(ctx, false);
+      return cookies;
+    },
+    get signedCookies() {
+      // Without app.keys, Koa signs nothing: the core's own `cookieSecret` verification applies.
+      if (!ctx.app.keys) return undefined;
+      signed ??= readCookies(ctx, true);
+      return signed;
+    },
+  };
+}
+
+/** The request's cookies as Koa reads them (`ctx.cookies.get`), signed ones verified with app.keys. */
+function readCookies(ctx: KoaContext, signed: boolean): Record<string, string | undefined> {
+  const out = Object.create(null) as Record<string, string | undefined>;
+  const header = ctx.get('Cookie');
+  if (header === '') return out;
+  for (const name of Object.keys(parseCookieHeader(header))) {
+    if (signed && name.endsWith('.sig')) continue;
+    const value = ctx.cookies.get(name, { signed });
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Headers the middleware set before the upgrade (e.g. `ctx.set`, `ctx.cookies.set`) go out with the 101. */
+function carryHeaders(res: ServerResponse, upgrade: Upgrade): void {
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value === undefined || NOT_CARRIED.test(name)) continue;
+    upgrade.setHeader(name, Array.isArray(value) ? value : String(value));
+  }
+}
+
+function labelOf(ctx: KoaContext, path: string | undefined): string {
+  if (path !== undefined) return path;
+  const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
+  return matched === undefined ? '*' : String(matched);
+}
+
+function closeAfterFlush(socket: Duplex): void {
+  if (socket.destroyed) return;
+  // Unread request bytes must not stall the close; a peer that never reads must not keep the socket.
+  socket.resume();
+  (socket as Partial<Socket>).setTimeout?.(LINGER_MS, () => socket.destroy());
+  socket.end(() => socket.destroy());
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+export type { Connection, GateOptions, Rejection, RouteOptions, Upgrade } from '@wsgate/core';

@@ -1,0 +1,81 @@
+// Type-level tests (checked by `tsc -p packages/koa`); at run time they only build routes.
+import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import type { Connection, Rejection, Upgrade } from '@wsgate/core';
+import Koa from 'koa';
+import { describe, expectTypeOf, it } from 'vitest';
+import type WebSocket from 'ws';
+import { type KoaContext, koaGate, requireUpgrade, type WebSocketMiddleware } from '../src/index.js';
+
+describe('types', () => {
+  it('carries the onUpgrade context type to the handler', () => {
+    const app = new Koa();
+    const ws = koaGate(app);
+    const middleware = ws.route(
+      {
+        onUpgrade: async (upgrade, ctx) => {
+          expectTypeOf(upgrade).toEqualTypeOf<Upgrade>();
+          expectTypeOf(ctx).toEqualTypeOf<KoaContext>();
+          if (!ctx.state.user) return upgrade.reject(401);
+          return { userId: 42, name: 'alice' };
+        },
+      },
+      (socket, ctx, connection) => {
+        expectTypeOf(socket).toEqualTypeOf<WebSocket>();
+        expectTypeOf(ctx).toEqualTypeOf<KoaContext>();
+        expectTypeOf(connection).toEqualTypeOf<Connection<{ userId: number; name: string }>>();
+        expectTypeOf(connection.context.userId).toEqualTypeOf<number>();
+        expectTypeOf(connection.protocol).toEqualTypeOf<string | undefined>();
+      },
+    );
+    expectTypeOf(middleware).toEqualTypeOf<WebSocketMiddleware<KoaContext>>();
+    app.use(middleware);
+  });
+
+  it('uses the app-level onUpgrade context when a route has none', () => {
+    const app = new Koa();
+    const ws = koaGate(app, { onUpgrade: () => ({ tenant: 'acme' }) });
+    ws.route((_socket, _ctx, { context }) => {
+      expectTypeOf(context).toEqualTypeOf<{ tenant: string }>();
+    });
+    const plain = koaGate(new Koa());
+    plain.route((_socket, _ctx, { context }) => {
+      expectTypeOf(context).toEqualTypeOf<undefined>();
+    });
+  });
+
+  it('fits @koa/router, with a RouterContext handler when asked for one', () => {
+    const app = new Koa();
+    const ws = koaGate(app);
+    const router = new Router<{ user?: string }>();
+    const auth: RouterMiddleware<{ user?: string }> = async (ctx, next) => {
+      ctx.state.user = 'alice';
+      await next();
+    };
+    router.get(
+      '/rooms/:room',
+      requireUpgrade,
+      auth,
+      ws.route({ subprotocols: ['chat.v2'] }, (socket, ctx: RouterContext<{ user?: string }>) => {
+        expectTypeOf(ctx.params).toEqualTypeOf<Record<string, string>>();
+        expectTypeOf(ctx.state.user).toEqualTypeOf<string | undefined>();
+        socket.send(ctx.params.room ?? '');
+      }),
+    );
+    // Unannotated, the handler still reads ctx.params (Koa's DefaultContext allows any key).
+    router.get(
+      '/chat',
+      ws.route((socket, ctx) => socket.send(String(ctx.params.room))),
+    );
+    app.use(router.routes());
+  });
+
+  it('rejects a hook result that is neither a context nor a Rejection for a typed route', () => {
+    const ws = koaGate(new Koa());
+    ws.route<{ id: number }>(
+      // @ts-expect-error: 'x' is not { id: number }
+      { onUpgrade: () => 'x' },
+      () => {},
+    );
+    ws.route<{ id: number }>({ onUpgrade: (upgrade): { id: number } | Rejection => upgrade.reject(403) }, () => {});
+  });
+});
