@@ -527,10 +527,22 @@ export class Handshake {
     }
   }
 
+  /**
+   * Names the route as soon as the framework has matched it (before the route's own middleware): events
+   * carry its path, and its `handshakeTimeout` applies from now on, counted from the request. `accept`
+   * does this itself when it was not done.
+   */
+  bind(route: Route<unknown>): void {
+    if (this.#route === route.path) return;
+    this.#route = route.path;
+    if (route.handshakeTimeout !== this.#gate.handshakeTimeout && this.#state === State.Pending) {
+      this.#setDeadline(route.handshakeTimeout);
+    }
+  }
+
   async #accept<Context>(route: Route<Context>, facts: RequestFacts): Promise<void> {
     if (this.#state !== State.Pending) return;
-    this.#route = route.path;
-    if (route.handshakeTimeout !== this.#gate.handshakeTimeout) this.#setDeadline(route.handshakeTimeout);
+    this.bind(route as Route<unknown>);
     const request = this.request;
     const headers = this.#headers;
     const secure = facts.secure ?? (this.socket as Partial<TLSSocket>).encrypted === true;

@@ -44,10 +44,10 @@ describe('header abuse', () => {
     let closeCode: number | undefined;
     const { port, gate } = await startServer((g) =>
       g.route('/ws', {}, (socket) => {
+        // No 'error' listener of the application's own: a bad frame must still not crash the process.
         socket.on('close', (code) => {
           closeCode = code;
         });
-        socket.on('error', () => {});
       }),
     );
     const response = await rawExchange(port, `${handshakeRequest(port)}GET /second HTTP/1.1\r\nHost: x\r\n\r\n`);

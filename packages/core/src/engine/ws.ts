@@ -88,8 +88,13 @@ export function startWebSocket(
   if (protocol !== undefined) internals._protocol = protocol;
   if (deflate !== undefined) internals._extensions[WebSocket.PerMessageDeflate.extensionName] = deflate.extension;
   internals.setSocket(socket, head, options);
+  // A client's bad frame makes ws emit 'error' before it closes with the right code (RFC 6455 §7.4.1):
+  // without a listener that would throw and take the process down. The close still tells the handler.
+  websocket.on('error', ignoreError);
   return websocket;
 }
+
+function ignoreError(): void {}
 
 /** The ws WebSocket class, for `instanceof` and `readyState` constants. */
 export { WebSocket };
