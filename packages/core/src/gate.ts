@@ -27,7 +27,7 @@ import { parseExtensions } from './handshake/extensions.js';
 import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 import { type HeaderLines, headerLines, indexRawHeaders } from './http/raw-headers.js';
-import { formatHeaderLines, formatRejection, writeAndClose } from './http/response.js';
+import { closeAfterFlush, formatHeaderLines, formatRejection } from './http/response.js';
 import { type CookieParser, joinCookieHeaders, RequestCookies } from './policy/cookies.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
@@ -380,7 +380,7 @@ export class Gate {
       rejection = reject.hookFailed;
       bytes = formatRejection(rejection);
     }
-    writeAndClose(socket, bytes);
+    closeAfterFlush(socket, bytes);
     return rejection;
   }
 

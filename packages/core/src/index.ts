@@ -1,3 +1,4 @@
+export { type AppUpgrade, appUpgradeOf, openAppUpgrade } from './app-upgrade.js';
 export type { FrameOptions, PerMessageDeflateOptions } from './engine/ws.js';
 export {
   type Connection,

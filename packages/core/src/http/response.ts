@@ -73,19 +73,21 @@ export function formatRejection(rejection: Rejection): Buffer {
 }
 
 /**
- * Writes a formatted rejection and ends the connection. The socket is destroyed once the bytes are
- * flushed; reading is resumed meanwhile so that unread request bytes cannot stall the close.
+ * Writes a formatted rejection (or nothing more, after a framework's own response) and ends the
+ * connection: the socket is destroyed once the bytes are flushed. Reading is resumed meanwhile so that
+ * unread request bytes cannot stall the close, and a peer that never reads is cut off after a while.
  */
-export function writeAndClose(socket: Duplex, bytes: Buffer): void {
+export function closeAfterFlush(socket: Duplex, bytes?: Buffer): void {
   if (socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();
     return;
   }
   socket.resume();
-  // A peer that never reads could keep the bytes, and so the socket, forever: bound the linger.
-  (socket as Partial<Socket>).setTimeout?.(REJECTION_LINGER_MS, () => socket.destroy());
-  socket.end(bytes, () => socket.destroy());
+  (socket as Partial<Socket>).setTimeout?.(LINGER_MS, () => socket.destroy());
+  const destroy = () => socket.destroy();
+  if (bytes === undefined) socket.end(destroy);
+  else socket.end(bytes, destroy);
 }
 
-const REJECTION_LINGER_MS = 5_000;
+const LINGER_MS = 5_000;

@@ -1,0 +1,109 @@
+/**
+ * `wsgate(app)`: upgrade requests go through the app like any request, before any 101.
+ *
+ *   server 'upgrade' -> a ServerResponse over the socket -> gate.open (cheap core checks, deadline)
+ *     -> app(req, res): app.use, routers, params, auth, error handler, 404 — Express as usual
+ *        -> a response from the app goes out, then the socket is closed
+ *        -> a `ws` route: handshake.accept (origin, subprotocol, onUpgrade, quotas) -> 101 -> handler
+ */
+
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Gate, type GateOptions, openAppUpgrade } from '@wsgate/core';
+import type { Application, Request } from 'express';
+import { type AppGate, owners, parseArguments, websocketRoute } from './route.js';
+import type { ExpressGate, UpgradeServer, WebSocketApp, WsgateOptions } from './types.js';
+
+type RouterLike = {
+  get(path: unknown, ...handlers: unknown[]): unknown;
+};
+
+/**
+ * Adds WebSocket routes to an Express 4 or 5 app: `app.ws(path, [options], ...middleware, handler)` and
+ * the same `ws` on every `express.Router()` of that Express. `app.listen` serves them; for a server you
+ * create yourself, `app.wsgate.attach(server)`. Returns the app.
+ *
+ * Like `app.use`, this creates the app's router: set 'case sensitive routing' and 'strict routing' first.
+ */
+export function wsgate<App extends Application, Context = undefined>(
+  app: App,
+  options: WsgateOptions<Context> = {},
+): WebSocketApp<App, Context> {
+  const target = app as App & { ws?: unknown; wsgate?: unknown };
+  if (target.wsgate !== undefined) throw new TypeError('wsgate: this app already has a wsgate');
+  const gate = new Gate(options as GateOptions);
+  const owner: AppGate = { gate };
+
+  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // The core's cheap checks first; then the whole app, over a response written onto the socket.
+    const upgrade = openAppUpgrade(gate, request, socket, head);
+    if (upgrade === undefined) return;
+    owners.set(request, owner);
+    app(request as Request, upgrade.response as never);
+  };
+
+  const attached = new WeakSet<object>();
+  const controller: ExpressGate = {
+    gate,
+    attach(server) {
+      if (!attached.has(server)) {
+        attached.add(server);
+        server.on('upgrade', handleUpgrade);
+      }
+      return server;
+    },
+    handleUpgrade,
+    close: (closeOptions) => gate.close(closeOptions),
+  };
+
+  Object.defineProperty(app, 'wsgate', { value: controller, enumerable: false });
+  target.ws = function ws(this: unknown, path: unknown, ...args: unknown[]) {
+    define(app, 'app.ws', path, args, owner);
+    return app;
+  };
+  addToRouters(app);
+
+  const listen = app.listen;
+  app.listen = function (this: unknown, ...args: unknown[]) {
+    const server = (listen as (...a: unknown[]) => UpgradeServer).apply(this, args);
+    return controller.attach(server);
+  } as App['listen'];
+
+  return app as WebSocketApp<App, Context>;
+}
+
+function define(router: RouterLike, method: string, path: unknown, args: unknown[], owner: AppGate | undefined) {
+  const { options, middleware, handler } = parseArguments(method, args);
+  router.get(path, ...websocketRoute(labelOf(path), options, middleware, handler, owner));
+}
+
+function labelOf(path: unknown): string {
+  return Array.isArray(path) ? path.map(String).join(',') : String(path);
+}
+
+/**
+ * `router.ws`: on the prototype shared by every router of the app's Express (Express 4's `proto`, Express 5's
+ * `Router.prototype` from the router package), found from the app's own router so that the app's copy of
+ * Express is the one patched, whichever version and wherever it is installed.
+ */
+function addToRouters(app: Application): void {
+  const lazy = app as Application & { lazyrouter?: () => void; _router?: object; router?: object };
+  let router: object | undefined;
+  if (typeof lazy.lazyrouter === 'function') {
+    lazy.lazyrouter();
+    router = lazy._router;
+  } else {
+    router = lazy.router;
+  }
+  let proto = router === undefined ? null : Object.getPrototypeOf(router);
+  while (proto !== null && !Object.hasOwn(proto, 'route')) proto = Object.getPrototypeOf(proto);
+  if (proto === null || Object.hasOwn(proto, 'ws')) return;
+  Object.defineProperty(proto, 'ws', {
+    configurable: true,
+    writable: true,
+    value: function ws(this: RouterLike, path: unknown, ...args: unknown[]) {
+      define(this, 'router.ws', path, args, undefined);
+      return this;
+    },
+  });
+}

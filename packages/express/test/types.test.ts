@@ -1,0 +1,78 @@
+import { reject } from '@wsgate/core';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ParamsDictionary } from 'express-serve-static-core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { wsgate } from '../src/index.js';
+
+// Type-level checks (tsc -p tsconfig.json); the runtime part only builds the routes.
+describe('types', () => {
+  it('the onUpgrade context reaches the handler, with typed params', () => {
+    const app = wsgate(express(), {
+      onUpgrade: (upgrade) => ({ user: upgrade.signedCookies.sid ?? 'anonymous', at: 1 }),
+    });
+    app.ws(
+      '/rooms/:room',
+      (req, _res, next) => {
+        expectTypeOf(req.params.room).toEqualTypeOf<string>();
+        next();
+      },
+      (socket, req, context) => {
+        expectTypeOf(socket).toEqualTypeOf<WebSocket>();
+        expectTypeOf(req.params.room).toEqualTypeOf<string>();
+        expectTypeOf(context).toEqualTypeOf<{ user: string; at: number }>();
+      },
+    );
+    // A route's own hook overrides the app's, and its type with it.
+    app.ws(
+      '/admin',
+      { onUpgrade: (upgrade) => (upgrade.cookies.admin ? { admin: true as const } : reject.rejected(403)) },
+      (_socket, _req, context) => {
+        expectTypeOf(context).toEqualTypeOf<{ admin: true }>();
+      },
+    );
+    // Options without a hook keep the app's context.
+    app.ws('/chat', { subprotocols: ['chat.v2'], requireSubprotocol: true }, (_socket, _req, context) => {
+      expectTypeOf(context).toEqualTypeOf<{ user: string; at: number }>();
+    });
+    // Chaining returns the app.
+    expectTypeOf(app.ws('/a', () => {})).toEqualTypeOf(app);
+    // No hook: the context is undefined.
+    const plain = wsgate(express());
+    plain.ws('/x', (_socket, _req, context) => {
+      expectTypeOf(context).toEqualTypeOf<undefined>();
+    });
+    // An async hook that may reject: the context is the hook's type without the Rejection.
+    interface User {
+      name: string;
+    }
+    const lookup = async (sid: string | undefined): Promise<User | undefined> => (sid ? { name: sid } : undefined);
+    const users = wsgate(express(), {
+      onUpgrade: async (upgrade) => (await lookup(upgrade.signedCookies.sid)) ?? upgrade.reject(401),
+    });
+    users.ws('/me', (_socket, _req, user) => {
+      expectTypeOf(user).toEqualTypeOf<User>();
+    });
+    // Routers: the route's hook type, otherwise unknown.
+    const router = express.Router();
+    router.ws('/r/:id', { onUpgrade: () => 42 }, (_socket, req, context) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string>();
+      expectTypeOf(context).toEqualTypeOf<number>();
+    });
+    router.ws('/u', (_socket, _req, context) => {
+      expectTypeOf(context).toEqualTypeOf<unknown>();
+    });
+    // Middleware typed for any route, handlers that return something, and a hook left undefined all fit.
+    const requireUser = (req: Request, res: Response, next: NextFunction) =>
+      req.get('x-user') ? next() : void res.sendStatus(401);
+    app.ws('/typed/:id', requireUser, (socket) => socket.on('message', () => {}));
+    app.ws('/maybe', { onUpgrade: undefined, handshakeTimeout: 1000 }, (_socket, _req, context) => {
+      expectTypeOf(context).toEqualTypeOf<{ user: string; at: number }>();
+    });
+    app.ws(/^\/re/, (_socket, req) => {
+      expectTypeOf(req.params).toEqualTypeOf<ParamsDictionary>();
+    });
+    // @ts-expect-error the last argument must be a WebSocket handler, not options
+    expect(() => app.ws('/bad', () => {}, {})).toThrow(TypeError);
+  });
+});
