@@ -12,17 +12,18 @@
  * Translation only: every policy lives in @wsgate/core.
  */
 
-import { type IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
 import {
+  type AppUpgrade,
+  appUpgradeOf,
   type Connection,
   type ConnectionHandler,
   Gate,
   type GateOptions,
-  type Handshake,
   type HandshakeEvent,
+  openAppUpgrade,
   parseCookieHeader,
   type Rejection,
   type RequestFacts,
@@ -79,19 +80,9 @@ export interface KoaApp {
   onerror(error: Error): void;
 }
 
-interface Pending {
-  readonly handshake: Handshake;
-  readonly socket: Duplex;
-  /** Set when a route took the upgrade: from then on the core owns the socket, not the response. */
-  taken: boolean;
-}
-
-// Upgrade requests in flight, by request: how a middleware anywhere in the app finds its handshake.
-const pendingUpgrades = new WeakMap<IncomingMessage, Pending>();
-
 /** True while `ctx` is a WebSocket upgrade request that no one has answered yet. */
 export function isWebSocketUpgrade(ctx: { req: IncomingMessage }): boolean {
-  return pendingUpgrades.get(ctx.req)?.handshake.pending === true;
+  return appUpgradeOf(ctx.req)?.handshake.pending === true;
 }
 
 /**
@@ -100,7 +91,7 @@ export function isWebSocketUpgrade(ctx: { req: IncomingMessage }): boolean {
  * your auth middleware answers them: `router.get('/chat', requireUpgrade, requireUser, ws.route(...))`.
  */
 export async function requireUpgrade<Ctx extends KoaContext>(ctx: Ctx, next: Koa.Next): Promise<void> {
-  if (pendingUpgrades.has(ctx.req)) return next();
+  if (appUpgradeOf(ctx.req) !== undefined) return next();
   notAnUpgrade(ctx);
 }
 
@@ -115,9 +106,6 @@ function notAnUpgrade(ctx: KoaContext): void {
 /** Headers a middleware set that must not ride on a 101 (framing, hop-by-hop, and the handshake's own). */
 const NOT_CARRIED =
   /^(content-length|content-type|content-encoding|transfer-encoding|connection|keep-alive|upgrade|sec-websocket-.*)$/i;
-
-/** A rejected response's bytes get this long to drain before the socket is destroyed anyway. */
-const LINGER_MS = 5_000;
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -180,19 +168,9 @@ export class KoaGate<AppContext = undefined> {
       carryHeaders(ctx.res, upgrade);
       return hook === undefined ? (undefined as Context) : hook(upgrade, ctx);
     };
-    const coreHandler: ConnectionHandler<Context> = (socket, connection) => {
-      const ctx = contexts.get(connection.request) as Ctx;
-      const failed = (error: unknown) => {
-        this.#reportError(error, ctx);
-        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(1011);
-      };
-      try {
-        const result = handler(socket, ctx, connection);
-        if (isPromise(result)) result.then(undefined, failed);
-      } catch (error) {
-        failed(error);
-      }
-    };
+    // The core reports what the handler throws or rejects with (to app.on('error')) and closes with 1011.
+    const coreHandler: ConnectionHandler<Context> = (socket, connection) =>
+      handler(socket, contexts.get(connection.request) as Ctx, connection);
 
     // Compiled once per route pattern (one, unless the middleware is mounted on several paths).
     const compiled = new Map<string, Route<Context>>();
@@ -207,26 +185,26 @@ export class KoaGate<AppContext = undefined> {
 
     const outcomes = this.#outcomes;
     return async function websocketRoute(ctx: Ctx) {
-      const pending = pendingUpgrades.get(ctx.req);
-      if (pending === undefined) return notAnUpgrade(ctx);
-      const { handshake, socket } = pending;
-      if (!handshake.pending) {
-        // The client went away or the deadline passed: already answered, nothing to add.
+      const upgrade: AppUpgrade | undefined = appUpgradeOf(ctx.req);
+      if (upgrade === undefined) return notAnUpgrade(ctx);
+      const route = routeFor(labelOf(ctx, path));
+      upgrade.handshake.bind(route as Route<unknown>);
+      // Nothing to take when the client went away or the deadline passed: already answered.
+      if (!upgrade.take()) {
+        if (upgrade.response.headersSent)
+          throw new Error('wsgate: the response had already started when the WebSocket route ran');
         ctx.respond = false;
         return;
       }
-      const res = ctx.res;
-      if (res.headersSent) throw new Error('wsgate: the response had already started when the WebSocket route ran');
       // From here the core answers on the socket (the 101 or a rejection); nothing Koa writes reaches it.
-      pending.taken = true;
       ctx.respond = false;
-      if (res.socket === socket) res.detachSocket(socket as Socket);
       contexts.set(ctx.req, ctx);
-      await handshake.accept(routeFor(labelOf(ctx, path)), factsOf(ctx));
+      await upgrade.handshake.accept(route, factsOf(ctx));
       // For middleware upstream (loggers run after `await next()`), and for on-finished observers
       // (Koa's own among them): this request's HTTP exchange is over, whatever the socket does next.
       const status = outcomes.get(ctx.req);
       if (status !== undefined) ctx.status = status;
+      const res = upgrade.response;
       if (!res.writableEnded) res.emit('finish');
     };
   }
@@ -246,29 +224,12 @@ export class KoaGate<AppContext = undefined> {
 
   /** One upgrade request, for servers you wire yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const response = new ServerResponse(request);
-    // No keep-alive on an upgrade request: whatever the app answers, the connection ends after it.
-    response.shouldKeepAlive = false;
-    try {
-      response.assignSocket(socket as Socket);
-    } catch {
-      socket.destroy(); // a response still in flight on this socket (pipelining): nothing sane to do
-      return;
-    }
-    const handshake = this.gate.open(request, socket, head, response);
-    if (handshake === undefined) {
-      response.detachSocket(socket as Socket);
-      return;
-    }
-    const pending: Pending = { handshake, socket, taken: false };
-    pendingUpgrades.set(request, pending);
-    // The app answered over HTTP: once its response is flushed, the connection ends.
-    response.once('finish', () => {
-      if (!pending.taken) closeAfterFlush(socket);
-    });
+    // The core's cheap checks first; then the whole app, over a response written onto the socket.
+    const upgrade = openAppUpgrade(this.gate, request, socket, head);
+    if (upgrade === undefined) return;
     // Composed on first use, so that middleware added after `attach` is seen, as it is by `app.listen`.
     this.#callback ??= this.#app.callback();
-    this.#callback(request, response);
+    this.#callback(request, upgrade.response);
   }
 
   /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */
@@ -340,18 +301,6 @@ function labelOf(ctx: KoaContext, path: string | undefined): string {
   if (path !== undefined) return path;
   const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
   return matched === undefined ? '*' : String(matched);
-}
-
-function closeAfterFlush(socket: Duplex): void {
-  if (socket.destroyed) return;
-  // Unread request bytes must not stall the close; a peer that never reads must not keep the socket.
-  socket.resume();
-  (socket as Partial<Socket>).setTimeout?.(LINGER_MS, () => socket.destroy());
-  socket.end(() => socket.destroy());
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 export type { Connection, GateOptions, Rejection, RouteOptions, Upgrade } from '@wsgate/core';
