@@ -47,8 +47,8 @@ export function createChat({ host = '127.0.0.1', secret = process.env.SESSION_SE
     res.redirect(303, '/');
   });
 
-  // Host and protocol checks ran before the app saw the request; requireLogin runs next (401 without a
-  // session); then Origin (same-origin) and the subprotocol (400 without chat.v2 or chat.v1); then the 101.
+  // Host and protocol checks ran before the app saw the request; when the route matches, Origin (same-origin)
+  // and the subprotocol (400 without chat.v2 or chat.v1); then requireLogin (401 without a session); the 101.
   app.ws('/chat', { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true }, requireLogin, (socket, req) =>
     room.join(socket, req.res?.locals.user, socket.protocol),
   );

@@ -1,10 +1,13 @@
 /**
  * The gate: the whole handshake pipeline, top to bottom, in this one file.
  *
- *   gate.open(request, socket, head)            protocol checks (RFC 6455 §4.2.1) -> Host -> shutdown -> pending cap
- *     [an adapter may run the framework's own middleware here, under the same deadline]
- *   handshake.accept(route, facts)              Origin -> fetch metadata -> subprotocol / extensions
- *                                               -> onUpgrade hook -> quotas -> 101 -> ws -> handler(socket, context)
+ *   gate.open(request, socket, head)      protocol checks (RFC 6455 §4.2.1) -> Host -> shutdown -> pending cap
+ *     [an adapter runs the framework's routing and app-wide middleware here, under the same deadline]
+ *   handshake.admit(route, facts)         Origin -> fetch metadata -> subprotocols / extensions
+ *     [an adapter runs the route's own middleware here: the framework's auth is part of the hook step]
+ *   handshake.accept(route, facts)        onUpgrade hook -> quotas -> 101 -> ws -> handler(socket, context)
+ *
+ * `accept` runs `admit` itself when an adapter (or `attach`) did not.
  *
  * Any step may answer with a Rejection from the table in rejection.ts; the socket is then closed once the
  * response is flushed. A client that goes away, or a deadline that passes, ends the handshake wherever it is:
@@ -23,7 +26,7 @@ import {
   type PerMessageDeflateOptions,
   startWebSocket,
 } from './engine/ws.js';
-import { parseExtensions } from './handshake/extensions.js';
+import { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 import { type HeaderLines, headerLines, indexRawHeaders } from './http/raw-headers.js';
@@ -424,6 +427,18 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 // ---------------------------------------------------------------------------------------------------
 // One handshake in flight
 
+/** What `admit` established, for `accept`. */
+interface Admission {
+  readonly route: Route<unknown>;
+  readonly secure: boolean;
+  readonly host: string;
+  readonly origin: string | undefined;
+  readonly offered: readonly string[];
+  readonly token: string | undefined;
+  readonly offers: readonly ExtensionOffer[];
+  readonly protocol: string | undefined;
+}
+
 enum State {
   Pending,
   Done,
@@ -443,6 +458,8 @@ export class Handshake {
   #timer: NodeJS.Timeout | undefined;
   #abort: AbortController | undefined;
   #route: string | undefined;
+  #bound: Route<unknown> | undefined;
+  #admission: Admission | undefined;
   /** Bytes that arrive while the handshake is pending: frames the client sent early, for ws. */
   #early: Buffer[] | undefined;
   #earlyBytes = 0;
@@ -511,38 +528,60 @@ export class Handshake {
   }
 
   /**
-   * Step two, once the route is known: the route's policies, the hook, the 101 and the hand-off.
+   * Step two, as soon as the route is known and before the application's own code (an adapter calls it
+   * before the route's middleware): Origin, fetch metadata, subprotocols and extensions. Resolves to
+   * whether the handshake may go on; when not, the rejection has been written. `accept` runs it itself
+   * when it was not done for that route.
+   */
+  async admit(route: Route<unknown>, facts: RequestFacts = {}): Promise<boolean> {
+    try {
+      return (await this.#admit(route, facts)) !== undefined;
+    } catch (error) {
+      this.#failed(error);
+      return false;
+    }
+  }
+
+  /**
+   * Step three: the hook, quotas, the 101 and the hand-off to the handler.
    * Never rejects: every failure is answered on the socket.
    */
   async accept<Context>(route: Route<Context>, facts: RequestFacts = {}): Promise<void> {
     try {
       await this.#accept(route, facts);
     } catch (error) {
-      // A hook that threw something other than a Rejection, or a bug of ours: 500, reported, never leaked.
-      if (error instanceof Rejection) this.reject(error);
-      else {
-        if (this.#state === State.Pending) this.#gate.reportError(error, this.request);
-        this.reject(reject.hookFailed);
-      }
+      this.#failed(error);
     }
   }
 
+  /** A hook that threw something other than a Rejection, or a bug of ours: 500, reported, never leaked. */
+  #failed(error: unknown): void {
+    if (error instanceof Rejection) return this.reject(error);
+    if (this.#state === State.Pending) this.#gate.reportError(error, this.request);
+    this.reject(reject.hookFailed);
+  }
+
   /**
-   * Names the route as soon as the framework has matched it (before the route's own middleware): events
-   * carry its path, and its `handshakeTimeout` applies from now on, counted from the request. `accept`
-   * does this itself when it was not done.
+   * Names the route as soon as the framework has matched it: events carry its path and, given the compiled
+   * route, its `handshakeTimeout` applies from now on (counted from the request). A bare path only names.
    */
-  bind(route: Route<unknown>): void {
-    if (this.#route === route.path) return;
+  bind(route: Route<unknown> | string): void {
+    if (typeof route === 'string') {
+      this.#route ??= route;
+      return;
+    }
+    if (this.#bound === route) return;
+    this.#bound = route;
     this.#route = route.path;
     if (route.handshakeTimeout !== this.#gate.handshakeTimeout && this.#state === State.Pending) {
       this.#setDeadline(route.handshakeTimeout);
     }
   }
 
-  async #accept<Context>(route: Route<Context>, facts: RequestFacts): Promise<void> {
-    if (this.#state !== State.Pending) return;
-    this.bind(route as Route<unknown>);
+  async #admit(route: Route<unknown>, facts: RequestFacts): Promise<Admission | undefined> {
+    if (this.#admission?.route === route) return this.#admission;
+    if (this.#state !== State.Pending) return undefined;
+    this.bind(route);
     const request = this.request;
     const headers = this.#headers;
     const secure = facts.secure ?? (this.socket as Partial<TLSSocket>).encrypted === true;
@@ -550,37 +589,37 @@ export class Handshake {
 
     // Origin (RFC 6454 §7; RFC 6455 §10.2): the browser's word on who opened this connection.
     const originLines = headerLines(headers, 'origin');
-    if (originLines.length > 1) return this.reject(reject.badOrigin);
+    if (originLines.length > 1) return this.#refuse(reject.badOrigin);
     const origin = originLines[0];
     if (origin === undefined) {
       const allowed =
         route.missingOrigin === 'allow' || (route.missingOrigin === 'allow-without-cookies' && !headers.has('cookie'));
-      if (!allowed) return this.reject(reject.originForbidden);
+      if (!allowed) return this.#refuse(reject.originForbidden);
     } else {
       const verdict = route.originPolicy(origin, { secure, host, request });
       const allowed = isPromise(verdict) ? await verdict : verdict;
-      if (this.#state !== State.Pending) return;
-      if (!allowed) return this.reject(reject.originForbidden);
+      if (this.#state !== State.Pending) return undefined;
+      if (!allowed) return this.#refuse(reject.originForbidden);
     }
 
     // Fetch metadata: a browser that says the page is cross-site is refused without any origin list.
     if (route.fetchMetadata && !fetchMetadataAllows(headerLines(headers, 'sec-fetch-site'))) {
-      return this.reject(reject.crossSiteForbidden);
+      return this.#refuse(reject.crossSiteForbidden);
     }
 
     // Subprotocols (RFC 6455 §4.2.2 (5.5)) and extensions (§9.1): parsed strictly, chosen by the server.
     const parsedProtocols = parseSubprotocols(headerLines(headers, 'sec-websocket-protocol'));
-    if (parsedProtocols instanceof Rejection) return this.reject(parsedProtocols);
+    if (parsedProtocols instanceof Rejection) return this.#refuse(parsedProtocols);
     const { offered, token } = takeProtocolToken(parsedProtocols, route.protocolToken);
     const offers = parseExtensions(headerLines(headers, 'sec-websocket-extensions'));
-    if (offers instanceof Rejection) return this.reject(offers);
+    if (offers instanceof Rejection) return this.#refuse(offers);
     let protocol: string | undefined;
     const selector = route.subprotocols;
     if (selector !== undefined && offered.length > 0) {
       if (typeof selector === 'function') {
         const chosen = selector(offered, request);
         protocol = isPromise(chosen) ? await chosen : chosen;
-        if (this.#state !== State.Pending) return;
+        if (this.#state !== State.Pending) return undefined;
       } else {
         protocol = negotiateSubprotocol(offered, selector);
       }
@@ -591,9 +630,23 @@ export class Handshake {
         new Error(`wsgate: subprotocol selector chose ${JSON.stringify(protocol)}, which the client did not offer`),
         request,
       );
-      return this.reject(reject.hookFailed);
+      return this.#refuse(reject.hookFailed);
     }
-    if (protocol === undefined && route.requireSubprotocol) return this.reject(reject.noSubprotocol);
+    if (protocol === undefined && route.requireSubprotocol) return this.#refuse(reject.noSubprotocol);
+    this.#admission = { route, secure, host, origin, offered, token, offers, protocol };
+    return this.#admission;
+  }
+
+  #refuse(rejection: Rejection): undefined {
+    this.reject(rejection);
+    return undefined;
+  }
+
+  async #accept<Context>(route: Route<Context>, facts: RequestFacts): Promise<void> {
+    const admission = await this.#admit(route as Route<unknown>, facts);
+    if (admission === undefined || this.#state !== State.Pending) return;
+    const request = this.request;
+    const { secure, host, origin, offered, token, offers, protocol } = admission;
 
     // The application's hook: authentication, authorization, the connection's context.
     const extraHeaders: Record<string, string | readonly string[]> = {};

@@ -75,9 +75,11 @@ export function websocketRoute(
       notAnUpgrade(req, res);
       return;
     }
-    // The route is known from here: events name it, and its own handshakeTimeout applies.
-    upgrade.handshake.bind(compile(owner ?? app));
-    next();
+    // The route is known from here: Origin, fetch metadata and subprotocols are checked before any of the
+    // route's own middleware (its auth) runs, as DESIGN.md orders them; a refusal is already written.
+    upgrade.handshake.admit(compile(owner ?? app), facts(req)).then((admitted) => {
+      if (admitted) next();
+    }, next);
   };
 
   const last = function websocketHandshake(req: Request, _res: Response, _next: NextFunction): void {

@@ -44,6 +44,21 @@ describe.each(versions)('%s', (_name, express) => {
     expect(handler).not.toHaveBeenCalled();
   });
 
+  it("Origin and subprotocols are checked before the route's own middleware (DESIGN.md order)", async () => {
+    const auth = vi.fn(requireUser);
+    const app = wsgate(express());
+    app.ws('/chat', { subprotocols: ['chat.v2'], requireSubprotocol: true }, auth, vi.fn());
+    const { url } = await serve(app);
+    const crossOrigin = await expectRefused(url('/chat'), {
+      protocols: ['chat.v2'],
+      headers: { Origin: 'http://evil.example' },
+    });
+    expect(crossOrigin.status).toBe(403);
+    const noProtocol = await expectRefused(url('/chat'), { protocols: ['chat.v9'] });
+    expect(noProtocol.status).toBe(400);
+    expect(auth).not.toHaveBeenCalled();
+  });
+
   it('app.use middleware guards WebSocket routes too: sendStatus(403), redirect', async () => {
     const app = wsgate(express());
     app.use((req, res, next) => {
