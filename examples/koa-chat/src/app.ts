@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
-import { koaGate, requireUpgrade } from '@wsgate/koa';
+import { koaGate } from '@wsgate/koa';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage } from 'chat-page';
 import Koa from 'koa';
 
@@ -69,13 +69,13 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
     ctx.redirect('/');
     ctx.status = 303;
   });
-  // A plain GET gets 426 (requireUpgrade), a logged-out upgrade 401 (requireUser), then wsgate takes over.
+  // A plain GET gets 426; then Origin (same-origin) and the subprotocol (400 without chat.v2 or chat.v1);
+  // then requireUser (401 without a session); then the 101.
   router.get(
     '/chat',
-    requireUpgrade,
-    requireUser,
     ws.route(
       { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+      requireUser,
       (socket, ctx: RouterContext<State>, { protocol }) => room.join(socket, ctx.state.user!, protocol),
     ),
   );

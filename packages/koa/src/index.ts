@@ -136,28 +136,28 @@ export class KoaGate<AppContext = undefined> {
   /**
    * A Koa middleware that takes the WebSocket upgrade, for `@koa/router` or your own path check:
    *
-   *   router.get('/chat', requireUser, ws.route({ subprotocols: ['chat.v2'] }, (socket, ctx) => { ... }))
+   *   router.get('/chat', ws.route({ subprotocols: ['chat.v2'] }, requireUser, (socket, ctx) => { ... }))
    *
-   * Everything before it in the chain runs first and may answer instead (`ctx.throw(401)`). Core checks
-   * that depend on the route (Origin, subprotocols, onUpgrade, quotas) run when the request reaches it;
-   * then the 101, then `handler(socket, ctx, connection)`.
+   * App-wide middleware has run when the request reaches it. Then, in this order: a plain request gets 426;
+   * the core checks what depends on the route (Origin, fetch metadata, subprotocols); the route's own
+   * middleware given here runs and may answer instead (`ctx.throw(401)`); then `onUpgrade`, quotas, the 101
+   * and `handler(socket, ctx, connection)`.
    */
   route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
     options: KoaRouteOptions<Context, Ctx>,
-    handler: KoaConnectionHandler<Context, Ctx>,
+    ...rest: [...Koa.Middleware<Ctx['state'], Ctx>[], KoaConnectionHandler<Context, Ctx>]
   ): WebSocketMiddleware<Ctx>;
   route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    handler: KoaConnectionHandler<Context, Ctx>,
+    ...rest: [...Koa.Middleware<Ctx['state'], Ctx>[], KoaConnectionHandler<Context, Ctx>]
   ): WebSocketMiddleware<Ctx>;
-  route<Context, Ctx extends KoaContext>(
-    optionsOrHandler: KoaRouteOptions<Context, Ctx> | KoaConnectionHandler<Context, Ctx>,
-    maybeHandler?: KoaConnectionHandler<Context, Ctx>,
-  ): WebSocketMiddleware<Ctx> {
-    const [options, handler] =
-      typeof optionsOrHandler === 'function'
-        ? [{} as KoaRouteOptions<Context, Ctx>, optionsOrHandler]
-        : [optionsOrHandler, maybeHandler];
-    if (typeof handler !== 'function') throw new TypeError('wsgate: ws.route(options, handler) needs a handler');
+  route<Context, Ctx extends KoaContext>(...args: unknown[]): WebSocketMiddleware<Ctx> {
+    const first = args[0];
+    const options = (typeof first === 'object' && first !== null ? args.shift() : {}) as KoaRouteOptions<Context, Ctx>;
+    const handler = args.pop() as KoaConnectionHandler<Context, Ctx> | undefined;
+    const middleware = args as Array<(ctx: Ctx, next: Koa.Next) => unknown>;
+    if (typeof handler !== 'function' || middleware.some((m) => typeof m !== 'function')) {
+      throw new TypeError('wsgate: ws.route([options], ...middleware, handler) takes functions after the options');
+    }
     const { path, onUpgrade, ...routeOptions } = options;
     const hook = (onUpgrade ?? this.#onUpgrade) as KoaUpgradeHook<Context, Ctx> | undefined;
     const contexts = this.#contexts;
@@ -184,28 +184,39 @@ export class KoaGate<AppContext = undefined> {
     };
 
     const outcomes = this.#outcomes;
-    return async function websocketRoute(ctx: Ctx) {
-      const upgrade: AppUpgrade | undefined = appUpgradeOf(ctx.req);
-      if (upgrade === undefined) return notAnUpgrade(ctx);
-      const route = routeFor(labelOf(ctx, path));
-      upgrade.handshake.bind(route as Route<unknown>);
+    // The answer was given on the socket (a rejection, or the 101): Koa must write nothing more. For
+    // middleware upstream (loggers run after `await next()`) and on-finished observers (Koa's own among
+    // them), this request's HTTP exchange is over, whatever the socket does next.
+    const answered = (ctx: Ctx, upgrade: AppUpgrade) => {
+      ctx.respond = false;
+      const status = outcomes.get(ctx.req);
+      if (status !== undefined) ctx.status = status;
+      if (!upgrade.response.writableEnded) upgrade.response.emit('finish');
+    };
+    const takeUpgrade = async (ctx: Ctx, upgrade: AppUpgrade, route: Route<Context>) => {
       // Nothing to take when the client went away or the deadline passed: already answered.
       if (!upgrade.take()) {
-        if (upgrade.response.headersSent)
+        if (upgrade.response.headersSent) {
           throw new Error('wsgate: the response had already started when the WebSocket route ran');
+        }
         ctx.respond = false;
         return;
       }
       // From here the core answers on the socket (the 101 or a rejection); nothing Koa writes reaches it.
-      ctx.respond = false;
       contexts.set(ctx.req, ctx);
       await upgrade.handshake.accept(route, factsOf(ctx));
-      // For middleware upstream (loggers run after `await next()`), and for on-finished observers
-      // (Koa's own among them): this request's HTTP exchange is over, whatever the socket does next.
-      const status = outcomes.get(ctx.req);
-      if (status !== undefined) ctx.status = status;
-      const res = upgrade.response;
-      if (!res.writableEnded) res.emit('finish');
+      answered(ctx, upgrade);
+    };
+    return async function websocketRoute(ctx: Ctx) {
+      const upgrade = appUpgradeOf(ctx.req);
+      if (upgrade === undefined) return notAnUpgrade(ctx);
+      const route = routeFor(labelOf(ctx, path));
+      if (!(await upgrade.handshake.admit(route as Route<unknown>, factsOf(ctx)))) return answered(ctx, upgrade);
+      const run = async (i: number): Promise<unknown> =>
+        i === middleware.length
+          ? takeUpgrade(ctx, upgrade, route)
+          : middleware[i]?.(ctx, () => run(i + 1) as Promise<void>);
+      await run(0);
     };
   }
 

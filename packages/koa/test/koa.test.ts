@@ -76,6 +76,31 @@ describe.each(koaVersions)('%s', (_name, KoaClass) => {
     expect((errors[0] as { status: number }).status).toBe(401);
   });
 
+  it("checks Origin and subprotocols before the route's own middleware given to ws.route", async () => {
+    let authCalls = 0;
+    const { url } = await serve(KoaClass, (app, ws) => {
+      const router = new Router();
+      const requireUser: Koa.Middleware = async (ctx, next) => {
+        authCalls++;
+        if (!ctx.get('x-user')) ctx.throw(401, 'login required');
+        await next();
+      };
+      router.get(
+        '/chat',
+        ws.route({ subprotocols: ['chat.v2'], requireSubprotocol: true }, requireUser, () => {}),
+      );
+      app.use(router.routes());
+    });
+    expect((await refused(`${url}/chat`, ['chat.v2'], { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await refused(`${url}/chat`, ['chat.v9'])).status).toBe(400);
+    expect(authCalls).toBe(0);
+    // Past those checks, the route's middleware answers as usual.
+    expect((await refused(`${url}/chat`, ['chat.v2'])).status).toBe(401);
+    expect(authCalls).toBe(1);
+    const ok = await accepted(`${url}/chat`, ['chat.v2'], { headers: { 'x-user': 'ada' } });
+    expect(ok.socket.protocol).toBe('chat.v2');
+  });
+
   it('gives the handler ctx.state, verified signed cookies (app.keys) and ctx.params', async () => {
     const { url, port } = await serve(KoaClass, (app, ws) => chatApp(app, ws));
     const cookie = await login(port, 'alice');
