@@ -39,7 +39,12 @@ export function appUpgradeOf(request: IncomingMessage): AppUpgrade | undefined {
  * request (already answered): the framework must not see it. Then call the framework's request handler
  * with `(request, upgrade.response)`.
  */
-export function openAppUpgrade(gate: Gate, request: IncomingMessage, socket: Duplex, head: Buffer): AppUpgrade | undefined {
+export function openAppUpgrade(
+  gate: Gate,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): AppUpgrade | undefined {
   const response = new ServerResponse(request);
   response.shouldKeepAlive = false;
   try {

@@ -230,6 +230,11 @@ export class Gate {
     return this.#pending;
   }
 
+  /** Whether `close()` has begun: new handshakes get 503 SHUTTING_DOWN. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   /** Open WebSocket connections accepted by this gate. */
   get connections(): ReadonlySet<WebSocket> {
     return this.#sockets;
@@ -344,6 +349,7 @@ export class Gate {
     await Promise.race([Promise.all(closed), deadline]);
     clearTimeout(timer);
     for (const socket of this.#sockets) socket.terminate();
+    await Promise.all(closed); // terminated ones report 'close' on the next turn
   }
 
   // -- for Handshake ------------------------------------------------------------------------------
@@ -677,6 +683,12 @@ export class Handshake {
       if (held instanceof Rejection) return this.reject(held);
       release = held;
       if (this.#state !== State.Pending) return release();
+    }
+
+    // The gate began to close while the hook ran: no new connection now.
+    if (this.#gate.closing) {
+      release?.();
+      return this.reject(reject.shuttingDown);
     }
 
     // The 101 (RFC 6455 §4.2.2 (5)), then ws takes the socket.

@@ -355,6 +355,39 @@ describe('rejecting: every row of the table over raw TCP', () => {
     expectClosedRejection(await rawExchange(port, handshakeRequest(port)), 503);
   });
 
+  it('SHUTTING_DOWN: a handshake still in its hook when close() begins gets 503, not a 101', async () => {
+    let hookStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      hookStarted = resolve;
+    });
+    const { port, gate } = await startServer((g) =>
+      g.route(
+        '/ws',
+        { onUpgrade: async () => (hookStarted(), await new Promise((r) => setTimeout(r, 100)), {}) },
+        echo,
+      ),
+    );
+    const answer = rawExchange(port, handshakeRequest(port));
+    await started;
+    await gate.close({ timeout: 100 });
+    expectClosedRejection(await answer, 503);
+    expect(gate.connections.size).toBe(0);
+  });
+
+  it('server sockets answer pings (RFC 6455 §5.5.2) and wait for the closing handshake', async () => {
+    const { port } = await startServer((g) =>
+      g.route('/ws', {}, (socket) => socket.on('message', () => socket.close(1000))),
+    );
+    const socket = await connect(`ws://127.0.0.1:${port}/ws`);
+    const pong = once(socket, 'pong');
+    socket.ping('p');
+    expect(String((await pong)[0])).toBe('p');
+    const closed = once(socket, 'close');
+    socket.send('bye');
+    // A clean close: the server waited for our close frame instead of cutting the connection (1006).
+    expect((await closed)[0]).toBe(1000);
+  });
+
   it('a plain GET to a WebSocket route gets 426 through handleRequest', async () => {
     const { port, gate, server } = await startServer((g) => g.route('/ws', {}, echo));
     server.removeAllListeners('request');

@@ -47,7 +47,14 @@ export interface FrameOptions {
   skipUTF8Validation?: boolean;
   maxBufferedChunks?: number;
   maxFragments?: number;
+  /** Answer pings with pongs (RFC 6455 §5.5.2 requires it). Default true, as in ws. */
+  autoPong?: boolean;
+  /** How long a closing handshake may take before the socket is destroyed, in ms. Default 30 000, as in ws. */
+  closeTimeout?: number;
 }
+
+/** ws's WebSocketServer defaults for what a server-side socket reads from its constructor options. */
+const SERVER_SOCKET_DEFAULTS = { autoPong: true, closeTimeout: 30_000 };
 
 export interface NegotiatedDeflate {
   readonly header: string;
@@ -83,7 +90,10 @@ export function startWebSocket(
   deflate: NegotiatedDeflate | undefined,
   options: FrameOptions,
 ): WebSocketType {
-  const websocket = new WebSocket(null as unknown as string, undefined, options as never);
+  const websocket = new WebSocket(null as unknown as string, undefined, {
+    ...SERVER_SOCKET_DEFAULTS,
+    ...options,
+  } as never);
   const internals = websocket as unknown as ServerSideWebSocket;
   if (protocol !== undefined) internals._protocol = protocol;
   if (deflate !== undefined) internals._extensions[WebSocket.PerMessageDeflate.extensionName] = deflate.extension;

@@ -1,0 +1,39 @@
+// The servers under test: one entry per example chat (DESIGN.md "The example chat"). An example that is not
+// there yet (no package.json with a `start` script) is skipped with the reason in the suite's name.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const exampleNames = ['node-chat', 'express-chat', 'koa-chat', 'fastify-chat'];
+
+export interface ServerSpec {
+  /** Shown in the suite's name. */
+  name: string;
+  /** A shell command, run in `cwd` with the example's and the root's node_modules/.bin on PATH. */
+  command: string;
+  cwd: string;
+}
+
+export type Example = ServerSpec & { skip?: string };
+
+function example(name: string): Example {
+  const cwd = join(repoRoot, 'examples', name);
+  const manifest = join(cwd, 'package.json');
+  if (!existsSync(manifest))
+    return { name, cwd, command: '', skip: `examples/${name}/package.json does not exist yet` };
+  const start = JSON.parse(readFileSync(manifest, 'utf8')).scripts?.start;
+  if (typeof start !== 'string') return { name, cwd, command: '', skip: `examples/${name} has no start script yet` };
+  return { name, cwd, command: start };
+}
+
+/**
+ * The examples, or, with `E2E_SERVER="label=command"`, one ad-hoc server run from the repository root instead
+ * (to reproduce a failure or to check that a broken policy makes the suite fail).
+ */
+export function examples(env = process.env): Example[] {
+  const custom = env.E2E_SERVER?.match(/^([^=]+)=(.+)$/s);
+  if (custom) return [{ name: custom[1]!, command: custom[2]!, cwd: repoRoot }];
+  return exampleNames.map(example);
+}
