@@ -1,0 +1,87 @@
+/**
+ * The example chat on Fastify (DESIGN.md "The example chat"). The session cookie (@fastify/cookie, signed),
+ * the hook that finds the user and the route's preHandler that answers 401 guard the WebSocket upgrade on
+ * /chat exactly as they guard any HTTP route: all of it runs before the 101.
+ */
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import { wsgate } from '@wsgate/fastify';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage } from 'chat-page';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The logged-in user, from the signed `sid` cookie. */
+    user: string | undefined;
+  }
+}
+
+export async function createChat({ host = '127.0.0.1', secret }: { host?: string; secret?: string } = {}) {
+  const app = Fastify();
+  const sessions = new Map<string, string>(); // session id -> user name
+  const room = createRoom();
+  const sessionCookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;
+
+  await app.register(cookie, { secret: secret ?? randomBytes(32).toString('hex') });
+  await app.register(formbody);
+  // wsgate, per app: the Host allowlist (DNS rebinding), same-origin Origin (the default), the handshake log.
+  await app.register(wsgate, { hosts: exampleHosts(host), onEvent: logHandshake, closeTimeout: 1000 });
+
+  // Who is logged in, for every request, the WebSocket upgrade included.
+  app.decorateRequest('user', undefined);
+  app.addHook('onRequest', async (request) => {
+    const signed = request.cookies.sid;
+    const sid = signed === undefined ? undefined : request.unsignCookie(signed);
+    if (sid?.valid && sid.value !== null) request.user = sessions.get(sid.value);
+  });
+
+  // The route guard: an ordinary Fastify hook, answering a real 401 before any 101.
+  const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.user === undefined) return reply.code(401).send({ error: 'login required' });
+  };
+
+  app.get('/', (request, reply) => {
+    reply.type('text/html; charset=utf-8').send(request.user === undefined ? loginPage() : chatPage(request.user));
+  });
+
+  app.get('/health', () => 'ok');
+
+  app.post<{ Body: { name: string } }>(
+    '/login',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1, maxLength: 32, pattern: '\\S' } },
+          required: ['name'],
+        },
+      },
+    },
+    (request, reply) => {
+      const sid = randomUUID();
+      sessions.set(sid, request.body.name.trim());
+      reply.setCookie('sid', sid, sessionCookie).redirect('/', 303);
+    },
+  );
+
+  app.post('/logout', (request, reply) => {
+    const signed = request.cookies.sid;
+    const sid = signed === undefined ? undefined : request.unsignCookie(signed);
+    if (sid?.valid && sid.value !== null) sessions.delete(sid.value);
+    reply.clearCookie('sid', sessionCookie).redirect('/', 303);
+  });
+
+  // A WebSocket route: a plain GET gets 426, a logged-out upgrade 401 (requireUser), then wsgate takes over.
+  app.get(
+    '/chat',
+    {
+      websocket: { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+      preHandler: requireUser,
+    },
+    (socket, request) => room.join(socket, request.user!, socket.protocol),
+  );
+
+  return { app, room };
+}

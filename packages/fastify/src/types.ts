@@ -1,0 +1,237 @@
+/**
+ * Public types, and the declaration merging that makes `websocket` a Fastify route option and types the
+ * handler of a WebSocket route (its socket, its request with the route's schema/type provider, and the
+ * context returned by the route's `onUpgrade`).
+ */
+
+import type { Gate, GateOptions, RouteOptions as GateRouteOptions } from '@wsgate/core';
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyRequest,
+  FastifySchema,
+  FastifyTypeProvider,
+  FastifyTypeProviderDefault,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteOptions,
+} from 'fastify';
+import type { ClientOptions, WebSocket } from 'ws';
+
+/** The plugin's options: the gate's (every WebSocket route's defaults), and how `fastify.close()` waits. */
+export interface WsGatePluginOptions extends GateOptions {
+  /**
+   * On `fastify.close()`, open connections are closed with 1001 and awaited this many milliseconds before
+   * the stragglers are terminated. Default 5 000.
+   */
+  closeTimeout?: number;
+}
+
+/**
+ * A WebSocket route's own options (the gate's route options): origin, subprotocols, requireSubprotocol,
+ * perMessageDeflate, handshakeTimeout, maxPayload, quotas, onUpgrade… Unset ones come from the plugin's.
+ */
+export type WebSocketRouteOptions<Context = unknown> = GateRouteOptions<Context>;
+
+/**
+ * The handler of a WebSocket route, called once the 101 is written. `this` is the route's (encapsulated)
+ * Fastify instance, `request` the Fastify request that went through the route's hooks and schema, and
+ * `context` what the route's `onUpgrade` returned (undefined without one).
+ */
+export type WebSocketHandler<
+  Context = unknown,
+  RawServer extends RawServerBase = RawServerDefault,
+  RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+  RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+  RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+  ContextConfig = ContextConfigDefault,
+  SchemaCompiler extends FastifySchema = FastifySchema,
+  TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+  Logger extends FastifyBaseLogger = FastifyBaseLogger,
+> = (
+  this: FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>,
+  socket: WebSocket,
+  request: FastifyRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger>,
+  context: Context,
+) => unknown;
+
+/** Options of `fastify.injectWebSocket`: ws's client options, plus the subprotocols to offer. */
+export interface InjectWebSocketOptions extends Omit<ClientOptions, 'createConnection'> {
+  /** Subprotocols to offer, in the client's order of preference. */
+  protocols?: string | string[];
+  /** The Host header (the URL's authority). Default `localhost`. */
+  host?: string;
+  /** Request headers to add (Cookie, Authorization, X-Forwarded-*…). */
+  headers?: Record<string, string>;
+}
+
+/** `fastify.injectWebSocket`: a WebSocket client connected to the app without a listening port. */
+export type InjectWebSocket = (path: string, options?: InjectWebSocketOptions) => Promise<WebSocket>;
+
+declare module 'fastify' {
+  interface FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {
+    /** The wsgate gate behind this app: `connections`, `pending`, `close()`. */
+    wsgate: Gate;
+    /**
+     * Connects a real `ws` client to a route of this app through an in-memory socket pair: the request
+     * goes through Node's HTTP parser, the gate and the app's hooks exactly as over TCP, without listening.
+     * Resolves with the open client; rejects with an `InjectWebSocketError` (status, headers, body) when
+     * the handshake is refused.
+     */
+    injectWebSocket: InjectWebSocket;
+
+    route<
+      RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+      ContextConfig = ContextConfigDefault,
+      const SchemaCompiler extends FastifySchema = FastifySchema,
+      Context = undefined,
+    >(
+      opts: Omit<
+        RouteOptions<
+          RawServer,
+          RawRequest,
+          RawReply,
+          RouteGeneric,
+          ContextConfig,
+          SchemaCompiler,
+          TypeProvider,
+          Logger
+        >,
+        'handler' | 'websocket'
+      > & {
+        websocket: true | WebSocketRouteOptions<Context>;
+        handler: WebSocketHandler<
+          Context,
+          RawServer,
+          RawRequest,
+          RawReply,
+          RouteGeneric,
+          ContextConfig,
+          SchemaCompiler,
+          TypeProvider,
+          Logger
+        >;
+      },
+    ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
+  }
+
+  interface FastifyRequest {
+    /** True when the request asks to become a WebSocket (a handshake the gate has admitted so far). */
+    websocket: boolean;
+  }
+
+  interface RouteShorthandOptions<
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+    RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+    ContextConfig = ContextConfigDefault,
+    SchemaCompiler extends FastifySchema = FastifySchema,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  > {
+    /**
+     * Makes this GET route a WebSocket route: `true`, or the route's gate options. With it the route's
+     * handler is a `WebSocketHandler` (unless `wsHandler` is given), and a plain GET gets 426.
+     */
+    // biome-ignore lint/suspicious/noExplicitAny: the context type is inferred by the overloads below
+    websocket?: boolean | WebSocketRouteOptions<any>;
+    /**
+     * A WebSocket handler next to the route's ordinary handler: upgrades go to `wsHandler`, plain requests
+     * to `handler`.
+     */
+    wsHandler?: WebSocketHandler<
+      // biome-ignore lint/suspicious/noExplicitAny: see `websocket`
+      any,
+      RawServer,
+      RawRequest,
+      RawReply,
+      RouteGeneric,
+      ContextConfig,
+      SchemaCompiler,
+      TypeProvider,
+      Logger
+    >;
+  }
+
+  interface RouteShorthandMethod<
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  > {
+    // `fastify.get(path, { websocket }, (socket, request, context) => ...)`
+    <
+      RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+      ContextConfig = ContextConfigDefault,
+      const SchemaCompiler extends FastifySchema = FastifySchema,
+      Context = undefined,
+    >(
+      path: string,
+      opts: Omit<
+        RouteShorthandOptions<
+          RawServer,
+          RawRequest,
+          RawReply,
+          RouteGeneric,
+          ContextConfig,
+          SchemaCompiler,
+          TypeProvider,
+          Logger
+        >,
+        'websocket'
+      > & { websocket: true | WebSocketRouteOptions<Context> },
+      handler: WebSocketHandler<
+        Context,
+        RawServer,
+        RawRequest,
+        RawReply,
+        RouteGeneric,
+        ContextConfig,
+        SchemaCompiler,
+        TypeProvider,
+        Logger
+      >,
+    ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
+    // `fastify.get(path, { websocket, handler })`
+    <
+      RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+      ContextConfig = ContextConfigDefault,
+      const SchemaCompiler extends FastifySchema = FastifySchema,
+      Context = undefined,
+    >(
+      path: string,
+      opts: Omit<
+        RouteShorthandOptions<
+          RawServer,
+          RawRequest,
+          RawReply,
+          RouteGeneric,
+          ContextConfig,
+          SchemaCompiler,
+          TypeProvider,
+          Logger
+        >,
+        'websocket'
+      > & {
+        websocket: true | WebSocketRouteOptions<Context>;
+        handler: WebSocketHandler<
+          Context,
+          RawServer,
+          RawRequest,
+          RawReply,
+          RouteGeneric,
+          ContextConfig,
+          SchemaCompiler,
+          TypeProvider,
+          Logger
+        >;
+      },
+    ): FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider>;
+  }
+}
