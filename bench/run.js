@@ -383,7 +383,7 @@ function runOrder(rep) {
     for (const b of block) placed.add(b.name);
     blocks.push(rep % 2 ? block.reverse() : block);
   }
-  return blocks.map((_, i) => blocks[(i + rep) % blocks.length]).flat();
+  return blocks.flatMap((_, i) => blocks[(i + rep) % blocks.length]);
 }
 
 // --- throughput/latency: rounds of (concurrency x server), server order rotated each round

@@ -562,7 +562,10 @@ export class Handshake {
 
   /** A hook that threw something other than a Rejection, or a bug of ours: 500, reported, never leaked. */
   #failed(error: unknown): void {
-    if (error instanceof Rejection) return this.reject(error);
+    if (error instanceof Rejection) {
+      this.reject(error);
+      return;
+    }
     if (this.#state === State.Pending) this.#gate.reportError(error, this.request);
     this.reject(reject.hookFailed);
   }

@@ -19,7 +19,7 @@ export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js'
 export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './handshake/rfc6455.js';
 export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 export { type HeaderLines, indexRawHeaders } from './http/raw-headers.js';
-export { UnsafeHeaderError } from './http/response.js';
+export { closeAfterFlush, UnsafeHeaderError } from './http/response.js';
 export { type CookieParser, parseCookieHeader, RequestCookies, signCookie, unsignCookie } from './policy/cookies.js';
 export { fetchMetadataAllows } from './policy/fetch-metadata.js';
 export { allowHosts, defaultHostPolicy, type HostPolicy, loopbackHosts, parseHost } from './policy/host.js';

@@ -363,7 +363,13 @@ describe('rejecting: every row of the table over raw TCP', () => {
     const { port, gate } = await startServer((g) =>
       g.route(
         '/ws',
-        { onUpgrade: async () => (hookStarted(), await new Promise((r) => setTimeout(r, 100)), {}) },
+        {
+          onUpgrade: async () => {
+            hookStarted();
+            await new Promise((r) => setTimeout(r, 100));
+            return {};
+          },
+        },
         echo,
       ),
     );

@@ -21,6 +21,7 @@ import { type Duplex, Writable } from 'node:stream';
 import {
   type AppUpgrade,
   type ConnectionHandler,
+  closeAfterFlush,
   createGate,
   type HandshakeEvent,
   openAppUpgrade,
@@ -30,7 +31,6 @@ import {
 } from '@wsgate/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { WebSocket } from 'ws';
 import { createInjector } from './inject.js';
 import type { WebSocketHandler, WebSocketRouteOptions, WsGatePluginOptions } from './types.js';
 
@@ -58,8 +58,6 @@ type RawRequest = IncomingMessage & { [kUpgrade]?: UpgradeState };
 
 type HttpHandler = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
 
-/** What a rejection response may linger for when the client does not read it. */
-const LINGER_MS = 5_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 
 const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, options, done) => {
@@ -121,7 +119,7 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
     response.shouldKeepAlive = false; // an upgrade request's connection is never reused
     socket.on('error', destroyOnError);
     response.assignSocket(socket as Socket);
-    response.once('finish', () => endAfterFlush(socket));
+    response.once('finish', () => closeAfterFlush(socket));
     routing(raw, response, socket);
   }
 
@@ -334,20 +332,8 @@ function asksForWebSocket(request: IncomingMessage): boolean {
   return upgrade.split(',').some((protocol) => protocol.trim().toLowerCase().split('/')[0] === 'websocket');
 }
 
-/** Ends an upgrade request's connection once the HTTP answer is flushed. */
-function endAfterFlush(socket: Duplex): void {
-  if (socket.destroyed) return;
-  socket.resume(); // unread request bytes must not hold the close
-  (socket as Partial<Socket>).setTimeout?.(LINGER_MS, () => socket.destroy());
-  socket.end(() => socket.destroy());
-}
-
 function destroyOnError(this: Duplex): void {
   this.destroy();
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** The plugin. Register it before the routes it should see: `await app.register(wsgate, options)`. */
