@@ -433,11 +433,32 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 // ---------------------------------------------------------------------------------------------------
 // One handshake in flight
 
+/**
+ * The request's own scheme and authority, resolved on first use: an adapter's trust-proxy view is not
+ * free, and only an Origin to check (or a hook that asks) needs it.
+ */
+class RequestSite {
+  #secure: boolean | undefined;
+  #host: string | undefined;
+  constructor(
+    readonly facts: RequestFacts,
+    readonly socket: Duplex,
+    readonly rawHost: string,
+  ) {}
+  get secure(): boolean {
+    this.#secure ??= this.facts.secure ?? (this.socket as Partial<TLSSocket>).encrypted === true;
+    return this.#secure;
+  }
+  get host(): string {
+    this.#host ??= this.facts.host ?? this.rawHost;
+    return this.#host;
+  }
+}
+
 /** What `admit` established, for `accept`. */
 interface Admission {
   readonly route: Route<unknown>;
-  readonly secure: boolean;
-  readonly host: string;
+  readonly site: RequestSite;
   readonly origin: string | undefined;
   readonly offered: readonly string[];
   readonly token: string | undefined;
@@ -593,8 +614,7 @@ export class Handshake {
     this.bind(route);
     const request = this.request;
     const headers = this.#headers;
-    const secure = facts.secure ?? (this.socket as Partial<TLSSocket>).encrypted === true;
-    const host = facts.host ?? this.#host;
+    const site = new RequestSite(facts, this.socket, this.#host);
 
     // Origin (RFC 6454 §7; RFC 6455 §10.2): the browser's word on who opened this connection.
     const originLines = headerLines(headers, 'origin');
@@ -605,7 +625,7 @@ export class Handshake {
         route.missingOrigin === 'allow' || (route.missingOrigin === 'allow-without-cookies' && !headers.has('cookie'));
       if (!allowed) return this.#refuse(reject.originForbidden);
     } else {
-      const verdict = route.originPolicy(origin, { secure, host, request });
+      const verdict = route.originPolicy(origin, { secure: site.secure, host: site.host, request });
       const allowed = isPromise(verdict) ? await verdict : verdict;
       if (this.#state !== State.Pending) return undefined;
       if (!allowed) return this.#refuse(reject.originForbidden);
@@ -642,7 +662,7 @@ export class Handshake {
       return this.#refuse(reject.hookFailed);
     }
     if (protocol === undefined && route.requireSubprotocol) return this.#refuse(reject.noSubprotocol);
-    this.#admission = { route, secure, host, origin, offered, token, offers, protocol };
+    this.#admission = { route, site, origin, offered, token, offers, protocol };
     return this.#admission;
   }
 
@@ -655,23 +675,13 @@ export class Handshake {
     const admission = await this.#admit(route as Route<unknown>, facts);
     if (admission === undefined || this.#state !== State.Pending) return;
     const request = this.request;
-    const { secure, host, origin, offered, token, offers, protocol } = admission;
+    const { offers, protocol } = admission;
 
     // The application's hook: authentication, authorization, the connection's context.
     const extraHeaders: Record<string, string | readonly string[]> = {};
     let context: Context = undefined as Context;
     if (route.onUpgrade !== undefined) {
-      const upgrade = this.#upgradeView(
-        route.path,
-        secure,
-        host,
-        origin,
-        offered,
-        protocol,
-        token,
-        facts,
-        extraHeaders,
-      );
+      const upgrade = this.#upgradeView(admission, facts, extraHeaders);
       const result = route.onUpgrade(upgrade);
       const outcome = isPromise(result) ? await result : result;
       if (this.#state !== State.Pending) return;
@@ -739,13 +749,7 @@ export class Handshake {
   }
 
   #upgradeView(
-    route: string,
-    secure: boolean,
-    host: string,
-    origin: string | undefined,
-    offered: readonly string[],
-    protocol: string | undefined,
-    protocolToken: string | undefined,
+    { route, site, origin, offered, protocol, token }: Admission,
     facts: RequestFacts,
     extraHeaders: Record<string, string | readonly string[]>,
   ): Upgrade {
@@ -762,13 +766,17 @@ export class Handshake {
     };
     return {
       request: this.request,
-      route,
-      secure,
-      host,
+      route: route.path,
+      get secure() {
+        return site.secure;
+      },
+      get host() {
+        return site.host;
+      },
       origin,
       offeredProtocols: offered,
       protocol,
-      protocolToken,
+      protocolToken: token,
       get cookies() {
         return facts.cookies ?? jar().all;
       },

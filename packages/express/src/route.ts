@@ -130,8 +130,13 @@ function facts(req: Request): RequestFacts {
   let signed: Record<string, string> | undefined;
   const withSecret = typeof (req as { secret?: unknown }).secret === 'string';
   return {
-    secure: req.secure,
-    host: hostOf(req),
+    // Read only when the core needs them (an Origin to check): trust-proxy resolution is not free.
+    get secure() {
+      return req.secure;
+    },
+    get host() {
+      return hostOf(req);
+    },
     get cookies() {
       cookies ??= strings(req.cookies);
       return cookies;

@@ -285,7 +285,15 @@ function upgradeRequiredHandler(this: FastifyInstance, _request: FastifyRequest,
 
 /** What Fastify knows better than the raw request: scheme and host (trustProxy applied), its cookies. */
 function factsOf(request: FastifyRequest): RequestFacts {
-  const facts: RequestFacts = { secure: request.protocol === 'https', host: request.host };
+  // secure and host are read only when the core needs them (an Origin to check): trustProxy is not free.
+  const facts: RequestFacts = {
+    get secure() {
+      return request.protocol === 'https';
+    },
+    get host() {
+      return request.host;
+    },
+  };
   const withCookies = request as FastifyRequest & {
     cookies?: Record<string, string | undefined> | null;
     unsignCookie?: (value: string) => { valid: boolean; value: string | null };

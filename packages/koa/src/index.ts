@@ -272,8 +272,13 @@ function factsOf(ctx: KoaContext): RequestFacts {
   let cookies: Record<string, string | undefined> | undefined;
   let signed: Record<string, string | undefined> | undefined;
   return {
-    secure: ctx.secure,
-    host: ctx.host,
+    // Read only when the core needs them (an Origin to check): app.proxy resolution is not free.
+    get secure() {
+      return ctx.secure;
+    },
+    get host() {
+      return ctx.host;
+    },
     get cookies() {
       cookies ??= readCookies(ctx, false);
       return cookies;
