@@ -1,9 +1,9 @@
-// express 5 + @wsgate/express, with the same app work as express-ws: cookie-parser and one auth
+// express 4 (the one express-ws runs on) + @wsgate/express, with the same app work as express-ws: cookie-parser and one auth
 // middleware on the ws route — here a real 401 before any 101.
 import http from 'node:http';
 import { wsgate } from '@wsgate/express';
 import cookieParser from 'cookie-parser';
-import express from 'express5';
+import express from 'express';
 import { listen } from './_harness.js';
 
 const app = wsgate(express(), { maxPending: 4096 });

@@ -29,7 +29,7 @@ import {
 import { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
-import { type HeaderLines, headerLines, indexRawHeaders } from './http/raw-headers.js';
+import { type HeaderLines, hasHeader, headerLines, indexRawHeaders } from './http/raw-headers.js';
 import { closeAfterFlush, formatHeaderLines, formatRejection } from './http/response.js';
 import { type CookieParser, joinCookieHeaders, RequestCookies } from './policy/cookies.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
@@ -622,7 +622,8 @@ export class Handshake {
     const origin = originLines[0];
     if (origin === undefined) {
       const allowed =
-        route.missingOrigin === 'allow' || (route.missingOrigin === 'allow-without-cookies' && !headers.has('cookie'));
+        route.missingOrigin === 'allow' ||
+        (route.missingOrigin === 'allow-without-cookies' && !hasHeader(headers, 'cookie'));
       if (!allowed) return this.#refuse(reject.originForbidden);
     } else {
       const verdict = route.originPolicy(origin, { secure: site.secure, host: site.host, request });

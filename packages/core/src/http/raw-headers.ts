@@ -2,31 +2,56 @@
  * Header access over `IncomingMessage.rawHeaders`. Node joins repeated headers (`a, b`) or drops all
  * but the first (for Host, among others), which hides exactly the duplicates a strict handshake must
  * refuse (RFC 6455 §4.1: Sec-WebSocket-Key and Host appear once). The raw list keeps every line.
+ *
+ * Lookups scan the list and compare names case-insensitively in place: a handshake reads about ten
+ * headers of a dozen, and scanning allocates nothing where an index would allocate a map per request.
  */
 
-/** Every line of every header, keyed by lower-cased name, in arrival order. */
-export type HeaderLines = ReadonlyMap<string, readonly string[]>;
+/** `[name, value, name, value, ...]`, as `IncomingMessage.rawHeaders`. */
+export type HeaderLines = readonly string[];
 
+/** The raw list, as the checks read it (kept as a function so callers need not know the representation). */
 export function indexRawHeaders(rawHeaders: readonly string[]): HeaderLines {
-  const lines = new Map<string, string[]>();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase();
-    const value = rawHeaders[i + 1] as string;
-    const seen = lines.get(name);
-    if (seen === undefined) lines.set(name, [value]);
-    else seen.push(value);
-  }
-  return lines;
+  return rawHeaders;
 }
 
 const NONE: readonly string[] = [];
 
+/** Every line of header `name` (lower case), in arrival order. */
 export function headerLines(headers: HeaderLines, name: string): readonly string[] {
-  return headers.get(name) ?? NONE;
+  let lines: string[] | undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (!nameIs(headers[i] as string, name)) continue;
+    if (lines === undefined) lines = [headers[i + 1] as string];
+    else lines.push(headers[i + 1] as string);
+  }
+  return lines ?? NONE;
+}
+
+/** Whether header `name` (lower case) was sent at all. */
+export function hasHeader(headers: HeaderLines, name: string): boolean {
+  for (let i = 0; i + 1 < headers.length; i += 2) if (nameIs(headers[i] as string, name)) return true;
+  return false;
 }
 
 /** The value of a header that must appear exactly once, else undefined. */
 export function singleHeader(headers: HeaderLines, name: string): string | undefined {
-  const values = headers.get(name);
-  return values?.length === 1 ? values[0] : undefined;
+  let value: string | undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (!nameIs(headers[i] as string, name)) continue;
+    if (value !== undefined) return undefined;
+    value = headers[i + 1] as string;
+  }
+  return value;
+}
+
+/** ASCII case-insensitive equality with a lower-case name (RFC 9110 §5.1: field names are case-insensitive). */
+function nameIs(raw: string, lower: string): boolean {
+  if (raw.length !== lower.length) return false;
+  for (let i = 0; i < raw.length; i++) {
+    let code = raw.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (code !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
