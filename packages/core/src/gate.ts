@@ -731,6 +731,8 @@ export class Handshake {
     const early = this.#early;
     const head = early === undefined ? this.head : Buffer.concat([this.head, ...early]);
     const websocket = startWebSocket(socket, head, protocol, deflate, route.frames);
+    // Reading was paused if the client sent too much before the 101: ws's listener alone does not resume it.
+    socket.resume();
     socket.removeListener('error', ignoreSocketError);
     if (release !== undefined) websocket.once('close', release);
     this.#gate.track(websocket);
@@ -828,6 +830,7 @@ export class Handshake {
     this.socket.removeListener('close', this.#onClose);
     this.socket.removeListener('end', this.#onEnd);
     this.socket.removeListener('data', this.#onData);
-    if (failed) this.#abort?.abort();
+    // Created now if nobody asked yet: a hook that reads the signal later must find it aborted.
+    if (failed) (this.#abort ??= new AbortController()).abort();
   }
 }
