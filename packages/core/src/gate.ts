@@ -831,6 +831,9 @@ export class Handshake {
     this.socket.removeListener('end', this.#onEnd);
     this.socket.removeListener('data', this.#onData);
     // Created now if nobody asked yet: a hook that reads the signal later must find it aborted.
-    if (failed) (this.#abort ??= new AbortController()).abort();
+    if (failed) {
+      this.#abort ??= new AbortController();
+      this.#abort.abort();
+    }
   }
 }
