@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SummaryLine from './vitest.summary.js';
 
 export default defineConfig({
   test: {
@@ -7,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['./vitest.setup.ts'],
+    reporters: ['default', new SummaryLine()],
   },
 });
