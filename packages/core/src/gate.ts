@@ -211,11 +211,17 @@ export class Gate {
   readonly #secrets: readonly string[];
   readonly #routes = new Map<string, Route<unknown>>();
   readonly #sockets = new Set<WebSocket>();
+  /** One 'close' listener for every socket of this gate: `this` is the socket that closed. */
+  readonly #untrack: (this: WebSocket) => void;
   #pending = 0;
   #closing = false;
 
   constructor(options: GateOptions = {}) {
     this.#options = options;
+    const sockets = this.#sockets;
+    this.#untrack = function untrack(this: WebSocket) {
+      sockets.delete(this);
+    };
     const hosts = options.hosts;
     this.#hostPolicy =
       hosts === undefined ? defaultHostPolicy() : typeof hosts === 'function' ? hosts : allowHosts(hosts);
@@ -370,8 +376,9 @@ export class Gate {
   /** @internal */
   track(socket: WebSocket): void {
     this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+    socket.on('close', this.#untrack);
   }
+
   /** @internal */
   reportError(error: unknown, request: IncomingMessage): void {
     const onError = this.#options.onError;
@@ -424,6 +431,20 @@ function pathOf(request: IncomingMessage): string {
 
 function ignoreSocketError(): void {
   // A reset while we answer is the client's business; the 'close' that follows cleans up.
+}
+
+/** Handshakes opened in this turn of the event loop, armed together once it is over. */
+let unarmed: Handshake[] = [];
+
+function armLater(handshake: Handshake): void {
+  if (unarmed.length === 0) setImmediate(armAll);
+  unarmed.push(handshake);
+}
+
+function armAll(): void {
+  const handshakes = unarmed;
+  unarmed = [];
+  for (const handshake of handshakes) handshake.arm();
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -490,19 +511,8 @@ export class Handshake {
   /** Bytes that arrive while the handshake is pending: frames the client sent early, for ws. */
   #early: Buffer[] | undefined;
   #earlyBytes = 0;
-  #onClose = () => this.#aborted();
-  #onData = (chunk: Buffer) => {
-    if (this.#early === undefined) this.#early = [chunk];
-    else this.#early.push(chunk);
-    this.#earlyBytes += chunk.length;
-    // Past this much, stop reading: a client may not make us buffer without bound while a hook runs.
-    if (this.#earlyBytes > MAX_EARLY_BYTES) this.socket.pause();
-  };
-  #onEnd = () => {
-    // The client half-closed before the 101 (ws destroys such sockets too): it cannot be a WebSocket.
-    this.#aborted();
-    this.socket.destroy();
-  };
+  /** The socket listeners of an armed handshake (see `arm`). */
+  #watch: { close(): void; end(): void; data(chunk: Buffer): void } | undefined;
 
   /** @internal use `gate.open` */
   constructor(
@@ -527,13 +537,39 @@ export class Handshake {
     this.#response = response;
     gate.countPending(1);
     socket.on('error', ignoreSocketError);
-    socket.on('close', this.#onClose);
-    // Node leaves an upgraded socket unread; reading it is how a client that goes away is noticed.
-    socket.on('end', this.#onEnd);
-    socket.on('data', this.#onData);
-    this.#setDeadline(gate.handshakeTimeout);
+    // Watching the socket and the deadline matters only if the handshake outlives this turn of the event
+    // loop (an async hook or middleware): most complete before, and skip the cost.
+    armLater(this);
     // An application answering on its own (an adapter's framework response) ends the handshake.
     response?.once('finish', () => this.#finish('reject', 'REJECTED', response.statusCode));
+  }
+
+  /** @internal Called once the turn that opened the handshake is over, if it is still pending. */
+  arm(): void {
+    if (this.#state !== State.Pending) return;
+    const socket = this.socket;
+    const watch = {
+      close: () => this.#aborted(),
+      // The client half-closed before the 101 (ws destroys such sockets too): it cannot be a WebSocket.
+      end: () => {
+        this.#aborted();
+        socket.destroy();
+      },
+      // Bytes that arrive while the handshake is pending: frames the client sent early, for ws.
+      data: (chunk: Buffer) => {
+        if (this.#early === undefined) this.#early = [chunk];
+        else this.#early.push(chunk);
+        this.#earlyBytes += chunk.length;
+        // Past this much, stop reading: a client may not make us buffer without bound while a hook runs.
+        if (this.#earlyBytes > MAX_EARLY_BYTES) socket.pause();
+      },
+    };
+    this.#watch = watch;
+    socket.on('close', watch.close);
+    // Node leaves an upgraded socket unread; reading it is how a client that goes away is noticed.
+    socket.on('end', watch.end);
+    socket.on('data', watch.data);
+    if (this.#timer === undefined) this.#setDeadline(this.#bound?.handshakeTimeout ?? this.#gate.handshakeTimeout);
   }
 
   /** Whether the handshake is still waiting for a decision. */
@@ -827,9 +863,12 @@ export class Handshake {
     this.#state = State.Done;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#gate.countPending(-1);
-    this.socket.removeListener('close', this.#onClose);
-    this.socket.removeListener('end', this.#onEnd);
-    this.socket.removeListener('data', this.#onData);
+    const watch = this.#watch;
+    if (watch !== undefined) {
+      this.socket.removeListener('close', watch.close);
+      this.socket.removeListener('end', watch.end);
+      this.socket.removeListener('data', watch.data);
+    }
     // Created now if nobody asked yet: a hook that reads the signal later must find it aborted.
     if (failed) {
       this.#abort ??= new AbortController();

@@ -61,3 +61,17 @@ describe('RFC 9110 §5.6.2 tokens', () => {
     );
   });
 });
+
+describe('listHasToken', () => {
+  it('property: agrees with splitting the list', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }),
+        fc.constantFrom('upgrade', 'websocket', 'a'),
+        (lines, token) => {
+          expect(listHasToken(lines, token)).toBe(splitList(lines).some((element) => element.toLowerCase() === token));
+        },
+      ),
+    );
+  });
+});

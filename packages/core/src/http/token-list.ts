@@ -48,8 +48,32 @@ export function isToken(value: string): boolean {
   return true;
 }
 
-/** Whether a list holds `token`, compared case-insensitively (RFC 9110 §7.6.1 Connection, §7.8 Upgrade). */
+/**
+ * Whether a list holds `token` (lower case), compared case-insensitively (RFC 9110 §7.6.1 Connection,
+ * §7.8 Upgrade). Scans in place: read on every handshake, it allocates nothing.
+ */
 export function listHasToken(lines: readonly string[], token: string): boolean {
-  for (const element of splitList(lines)) if (element.toLowerCase() === token) return true;
+  for (const line of lines) {
+    let start = 0;
+    while (start <= line.length) {
+      let end = line.indexOf(',', start);
+      if (end === -1) end = line.length;
+      let from = start;
+      let to = end;
+      while (from < to && isOws(line.charCodeAt(from))) from++;
+      while (to > from && isOws(line.charCodeAt(to - 1))) to--;
+      if (to - from === token.length && equalsLowerCase(line, from, token)) return true;
+      start = end + 1;
+    }
+  }
   return false;
+}
+
+function equalsLowerCase(text: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    let code = text.charCodeAt(at + i);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (code !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }

@@ -8,14 +8,15 @@
  */
 
 import type { IncomingMessage } from 'node:http';
+import { memoize } from './memo.js';
 
 /** Returns true to allow. `host` is the single Host header value, e.g. 'example.com:8080'. */
 export type HostPolicy = (host: string, request: IncomingMessage) => boolean;
 
 /** A parsed Host value: lower-cased hostname (IPv6 in brackets, e.g. '[::1]') and the port if one was given. */
 export interface ParsedHost {
-  hostname: string;
-  port: number | undefined;
+  readonly hostname: string;
+  readonly port: number | undefined;
 }
 
 /**
@@ -38,6 +39,12 @@ export interface ParsedHost {
  */
 export function parseHost(value: string): ParsedHost | undefined {
   if (typeof value !== 'string') return undefined;
+  return parseHostMemo(value);
+}
+
+const parseHostMemo = memoize(parseHostValue);
+
+function parseHostValue(value: string): ParsedHost | undefined {
   let hostname: string | undefined;
   let rest: string;
   if (value.startsWith('[')) {

@@ -8,6 +8,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { isIPLiteral, isSubdomainOf, parseHost } from './host.js';
+import { memoize } from './memo.js';
 
 /** What an origin policy sees: the request's own effective scheme/host (after the framework's trust-proxy logic). */
 export interface OriginContext {
@@ -26,9 +27,9 @@ export type OriginPolicy = (origin: string, context: OriginContext) => boolean |
  * can be, so it never collides.
  */
 export interface ParsedOrigin {
-  scheme: string;
-  host: string;
-  port: number;
+  readonly scheme: string;
+  readonly host: string;
+  readonly port: number;
 }
 
 /**
@@ -41,6 +42,12 @@ export interface ParsedOrigin {
  */
 export function parseOrigin(value: string): ParsedOrigin | undefined {
   if (typeof value !== 'string') return undefined;
+  return parseOriginMemo(value);
+}
+
+const parseOriginMemo = memoize(parseOriginValue);
+
+function parseOriginValue(value: string): ParsedOrigin | undefined {
   const separator = value.indexOf('://');
   if (separator < 0) return undefined;
   const scheme = value.slice(0, separator);
