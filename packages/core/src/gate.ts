@@ -29,7 +29,7 @@ import {
 import { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
-import { type HeaderLines, hasHeader, headerLines, indexRawHeaders } from './http/raw-headers.js';
+import { type HeaderLines, hasHeader, headerLines } from './http/raw-headers.js';
 import { closeAfterFlush, formatHeaderLines, formatRejection } from './http/response.js';
 import { type CookieParser, joinCookieHeaders, RequestCookies } from './policy/cookies.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
@@ -269,7 +269,7 @@ export class Gate {
    */
   open(request: IncomingMessage, socket: Duplex, head: Buffer, response?: ServerResponse): Handshake | undefined {
     const started = performance.now();
-    const headers = indexRawHeaders(request.rawHeaders);
+    const headers: HeaderLines = request.rawHeaders;
     const checked = checkOpeningHandshake({
       method: request.method ?? '',
       httpVersionMajor: request.httpVersionMajor,

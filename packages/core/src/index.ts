@@ -18,7 +18,7 @@ export {
 export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './handshake/rfc6455.js';
 export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
-export { type HeaderLines, indexRawHeaders } from './http/raw-headers.js';
+export type { HeaderLines } from './http/raw-headers.js';
 export { closeAfterFlush, UnsafeHeaderError } from './http/response.js';
 export { type CookieParser, parseCookieHeader, RequestCookies, signCookie, unsignCookie } from './policy/cookies.js';
 export { fetchMetadataAllows } from './policy/fetch-metadata.js';

@@ -12,11 +12,10 @@ import {
   checkVersion,
   type HandshakeRequest,
 } from '../src/handshake/rfc6455.js';
-import { indexRawHeaders } from '../src/http/raw-headers.js';
 import { Rejection } from '../src/rejection.js';
 
 function request(headers: string[], method = 'GET', major = 1, minor = 1): HandshakeRequest {
-  return { method, httpVersionMajor: major, httpVersionMinor: minor, headers: indexRawHeaders(headers) };
+  return { method, httpVersionMajor: major, httpVersionMinor: minor, headers };
 }
 const VALID = [
   'Host',

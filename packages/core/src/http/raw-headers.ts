@@ -10,11 +10,6 @@
 /** `[name, value, name, value, ...]`, as `IncomingMessage.rawHeaders`. */
 export type HeaderLines = readonly string[];
 
-/** The raw list, as the checks read it (kept as a function so callers need not know the representation). */
-export function indexRawHeaders(rawHeaders: readonly string[]): HeaderLines {
-  return rawHeaders;
-}
-
 const NONE: readonly string[] = [];
 
 /** Every line of header `name` (lower case), in arrival order. */
