@@ -18,8 +18,9 @@ export {
 export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './handshake/rfc6455.js';
 export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
+export { WsgateTypeError } from './http/fields.js';
 export type { HeaderLines } from './http/raw-headers.js';
-export { closeAfterFlush, UnsafeHeaderError } from './http/response.js';
+export { closeAfterFlush } from './http/response.js';
 export { type CookieParser, parseCookieHeader, RequestCookies, signCookie, unsignCookie } from './policy/cookies.js';
 export { fetchMetadataAllows } from './policy/fetch-metadata.js';
 export { allowHosts, defaultHostPolicy, type HostPolicy, loopbackHosts, parseHost } from './policy/host.js';

@@ -5,10 +5,12 @@
  */
 
 import { STATUS_CODES } from 'node:http';
+import { checkField, fieldValues, WsgateTypeError } from './http/fields.js';
 
 export type RejectionCode =
   | 'METHOD_NOT_ALLOWED'
   | 'HTTP_VERSION'
+  | 'BODY_NOT_ALLOWED'
   | 'NOT_AN_UPGRADE'
   | 'BAD_KEY'
   | 'UNSUPPORTED_VERSION'
@@ -26,6 +28,7 @@ export type RejectionCode =
   | 'OVERLOADED'
   | 'SHUTTING_DOWN'
   | 'QUOTA_EXCEEDED'
+  | 'RATE_LIMITED'
   | 'NOT_FOUND';
 
 export type RejectionHeaders = Readonly<Record<string, string | number | readonly string[]>>;
@@ -33,18 +36,57 @@ export type RejectionHeaders = Readonly<Record<string, string | number | readonl
 /** A body is sent as text, or as JSON when it is not a string or a Buffer. */
 export type RejectionBody = string | Buffer | object;
 
+/**
+ * Checked when it is made, so that a bad one is a TypeError at the call that made it (in a hook: a 500
+ * HOOK_FAILED, reported), never bytes on the wire: the status is an integer from 300 to 599 (RFC 9110
+ * §15: no 1xx that a proxy could take for a protocol switch, no 2xx that a client could take for an
+ * acceptance), every header a caller may add to a rejection (http/fields.ts), and a body that encodes.
+ */
 export class Rejection {
   readonly code: RejectionCode;
   readonly status: number;
   readonly headers: RejectionHeaders;
   readonly body: RejectionBody;
+  /** @internal the body's bytes and media type, encoded once */
+  readonly payload: { readonly type: string; readonly bytes: Buffer };
 
   constructor(code: RejectionCode, status: number, body?: RejectionBody, headers: RejectionHeaders = {}) {
+    if (!Number.isInteger(status) || status < 300 || status > 599) {
+      throw new WsgateTypeError(
+        'INVALID_STATUS',
+        `a rejection's status is an integer from 300 to 599, got ${describe(status)}`,
+      );
+    }
     this.code = code;
     this.status = status;
     this.body = body ?? defaultBody(status);
-    this.headers = headers;
+    this.headers = checkedHeaders(headers);
+    this.payload = encodeBody(this.body, status);
   }
+}
+
+function checkedHeaders(headers: RejectionHeaders): RejectionHeaders {
+  const copy: Record<string, string | number | readonly string[]> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    for (const item of fieldValues(value)) checkField('rejection', name, item);
+    copy[name] = Array.isArray(value) ? Object.freeze([...value]) : (value as string | number);
+  }
+  return Object.freeze(copy);
+}
+
+/** RFC 9110 §15.4.5: a 304 has no content. */
+function encodeBody(body: RejectionBody, status: number): Rejection['payload'] {
+  if (status === 304) return { type: 'text/plain; charset=utf-8', bytes: Buffer.alloc(0) };
+  if (typeof body === 'string') return { type: 'text/plain; charset=utf-8', bytes: Buffer.from(body) };
+  if (Buffer.isBuffer(body)) return { type: 'application/octet-stream', bytes: body };
+  return { type: 'application/json; charset=utf-8', bytes: Buffer.from(JSON.stringify(body)) };
+}
+
+/** A value for an error message: never raw text, which could carry CR/LF into a log line. */
+function describe(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
 function defaultBody(status: number): string {
@@ -58,36 +100,55 @@ export function reasonPhrase(status: number): string {
 
 const RETRY_AFTER_SECONDS = 1;
 
+/** The response header that names the row of a rejection the core wrote (never an app's own). */
+export const CODE_HEADER = 'Wsgate-Code';
+
+/**
+ * A row of the table: its code in a header and in the body (`403 Forbidden: ORIGIN_FORBIDDEN`), so that
+ * whoever debugs a refused handshake (a raw client, a proxy log) sees which rule answered.
+ */
+function row(code: Exclude<RejectionCode, 'REJECTED'>, status: number, headers: RejectionHeaders = {}): Rejection {
+  return new Rejection(code, status, `${status} ${reasonPhrase(status)}: ${code}\n`, {
+    ...headers,
+    [CODE_HEADER]: code,
+  });
+}
+
 /**
  * The table itself. Functions, not constants, where a row carries per-request data; constant rows are
  * shared instances (a Rejection is immutable), so rejecting allocates nothing.
  */
 export const reject = {
   // RFC 9110 §15.5.6: a 405 MUST carry Allow.
-  methodNotAllowed: new Rejection('METHOD_NOT_ALLOWED', 405, undefined, { Allow: 'GET' }),
-  // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST be at least 1.1."
-  httpVersion: new Rejection('HTTP_VERSION', 505),
+  methodNotAllowed: row('METHOD_NOT_ALLOWED', 405, { Allow: 'GET' }),
+  // RFC 6455 §4.1: "The method of the request MUST be GET, and the HTTP version MUST be at least 1.1";
+  // RFC 9110 §15.6.6: 505 for a major version the server does not support.
+  httpVersion: row('HTTP_VERSION', 505),
+  // RFC 6455 §4.1 has no request content, and no byte of one may be taken for a frame.
+  bodyNotAllowed: row('BODY_NOT_ALLOWED', 400),
   // RFC 9110 §15.5.22 / RFC 6455 §4.2.2: 426 names the protocol to switch to.
-  notAnUpgrade: new Rejection('NOT_AN_UPGRADE', 426, undefined, { Upgrade: 'websocket' }),
-  badKey: new Rejection('BAD_KEY', 400),
+  notAnUpgrade: row('NOT_AN_UPGRADE', 426, { Upgrade: 'websocket' }),
+  badKey: row('BAD_KEY', 400),
   // RFC 6455 §4.4: answer with the versions we support.
-  unsupportedVersion: new Rejection('UNSUPPORTED_VERSION', 426, undefined, { 'Sec-WebSocket-Version': '13' }),
-  badHost: new Rejection('BAD_HOST', 400),
-  hostForbidden: new Rejection('HOST_FORBIDDEN', 403),
-  badOrigin: new Rejection('BAD_ORIGIN', 400),
-  originForbidden: new Rejection('ORIGIN_FORBIDDEN', 403),
-  crossSiteForbidden: new Rejection('CROSS_SITE_FORBIDDEN', 403),
-  badSubprotocol: new Rejection('BAD_SUBPROTOCOL', 400),
-  badExtensions: new Rejection('BAD_EXTENSIONS', 400),
-  noSubprotocol: new Rejection('NO_SUBPROTOCOL', 400),
-  hookFailed: new Rejection('HOOK_FAILED', 500),
-  handshakeTimeout: new Rejection('HANDSHAKE_TIMEOUT', 503, undefined, { 'Retry-After': RETRY_AFTER_SECONDS }),
-  overloaded: new Rejection('OVERLOADED', 503, undefined, { 'Retry-After': RETRY_AFTER_SECONDS }),
-  shuttingDown: new Rejection('SHUTTING_DOWN', 503, undefined, { 'Retry-After': RETRY_AFTER_SECONDS }),
-  notFound: new Rejection('NOT_FOUND', 404),
+  unsupportedVersion: row('UNSUPPORTED_VERSION', 426, { 'Sec-WebSocket-Version': '13' }),
+  badHost: row('BAD_HOST', 400),
+  hostForbidden: row('HOST_FORBIDDEN', 403),
+  badOrigin: row('BAD_ORIGIN', 400),
+  originForbidden: row('ORIGIN_FORBIDDEN', 403),
+  crossSiteForbidden: row('CROSS_SITE_FORBIDDEN', 403),
+  badSubprotocol: row('BAD_SUBPROTOCOL', 400),
+  badExtensions: row('BAD_EXTENSIONS', 400),
+  noSubprotocol: row('NO_SUBPROTOCOL', 400),
+  hookFailed: row('HOOK_FAILED', 500),
+  handshakeTimeout: row('HANDSHAKE_TIMEOUT', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
+  overloaded: row('OVERLOADED', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
+  shuttingDown: row('SHUTTING_DOWN', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
+  notFound: row('NOT_FOUND', 404),
   quotaExceeded: (retryAfterSeconds: number) =>
-    new Rejection('QUOTA_EXCEEDED', 429, undefined, { 'Retry-After': Math.max(1, Math.ceil(retryAfterSeconds)) }),
-  /** What an application's hook or middleware answers: any status, headers and body. */
+    row('QUOTA_EXCEEDED', 429, { 'Retry-After': Math.max(1, Math.ceil(retryAfterSeconds)) }),
+  rateLimited: (retryAfterSeconds: number) =>
+    row('RATE_LIMITED', 429, { 'Retry-After': Math.max(1, Math.ceil(retryAfterSeconds)) }),
+  /** What an application's hook or middleware answers: any status from 300 to 599, headers and body. */
   rejected: (status: number, body?: RejectionBody, headers?: RejectionHeaders) =>
     new Rejection('REJECTED', status, body, headers),
 } as const;

@@ -1,75 +1,70 @@
 /**
- * Writing the only two kinds of response a handshake has: a rejection (a complete HTTP/1.1 response
- * followed by the end of the connection) and the 101's head. Every header written is checked here:
- * a name that is not a token or a value with CR, LF or NUL would let a caller split the response
- * (RFC 9110 §5.5: field values never contain them).
+ * The one writer of HTTP/1.1 response heads for a handshake: a rejection (a complete response, then the
+ * end of the connection) and a switch of protocols (a 101 head). It owns the framing: the status line,
+ * `Connection`, `Content-Length` and the blank line are its own, and every other line is checked here,
+ * as it is written, by http/fields.ts. Only then is the head encoded, as latin1, which after the check
+ * maps each character to exactly one octet.
  */
 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Rejection, type RejectionHeaders, reasonPhrase } from '../rejection.js';
-import { isToken } from './token-list.js';
+import { checkField, type FieldOwner, fieldValues } from './fields.js';
 
-export class UnsafeHeaderError extends Error {
-  readonly code = 'UNSAFE_HEADER';
-  constructor(name: string) {
-    super(
-      `wsgate: refusing to write header ${JSON.stringify(name)}: its name is not a token or its value holds CR, LF or NUL`,
-    );
-  }
-}
+/** One header line, as the caller gave it: name and value(s). */
+export type HeaderFields = Readonly<Record<string, string | number | readonly string[] | undefined>>;
 
-const UNSAFE_VALUE = /[\r\n\0]/;
-
-/** `Name: value\r\n` lines for a header map; throws UnsafeHeaderError rather than write a bad one. */
-export function formatHeaderLines(headers: RejectionHeaders): string {
+/** `Name: value\r\n` lines, each checked for what `owner`'s messages allow; throws WsgateTypeError otherwise. */
+export function formatHeaderLines(owner: FieldOwner, headers: HeaderFields | RejectionHeaders): string {
   let out = '';
-  for (const name in headers) {
+  for (const name of Object.keys(headers)) {
     const value = headers[name];
     if (value === undefined) continue;
-    if (!isToken(name)) throw new UnsafeHeaderError(name);
-    for (const item of Array.isArray(value) ? value : [value]) {
-      const text = String(item);
-      if (UNSAFE_VALUE.test(text)) throw new UnsafeHeaderError(name);
+    for (const text of fieldValues(value)) {
+      checkField(owner, name, text);
       out += `${name}: ${text}\r\n`;
     }
   }
   return out;
 }
 
-function encodeBody(body: Rejection['body']): { type: string; bytes: Buffer } {
-  if (typeof body === 'string') return { type: 'text/plain; charset=utf-8', bytes: Buffer.from(body) };
-  if (Buffer.isBuffer(body)) return { type: 'application/octet-stream', bytes: body };
-  return { type: 'application/json; charset=utf-8', bytes: Buffer.from(JSON.stringify(body)) };
+/**
+ * The whole rejection as bytes. The connection closes after it (an upgrade request's connection is never
+ * reused), so the writer says so, and a caller's `Content-Type` replaces the one guessed from the body.
+ * A 304 has neither content nor Content-Length (RFC 9110 §15.4.5, §8.6).
+ */
+export function formatRejection(rejection: Rejection): Buffer {
+  const { status, headers, payload } = rejection;
+  let upgrade = false;
+  let typed = false;
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade') upgrade = true;
+    else if (lower === 'content-type') typed = true;
+  }
+  const head =
+    `HTTP/1.1 ${checkedStatus(status)} ${reasonPhrase(status)}\r\n` +
+    // RFC 9110 §7.8: a message with Upgrade carries the "upgrade" connection option.
+    (upgrade ? 'Connection: Upgrade, close\r\n' : 'Connection: close\r\n') +
+    (typed ? '' : formatHeaderLines('rejection', { 'Content-Type': payload.type })) +
+    (status === 304 ? '' : `Content-Length: ${payload.bytes.length}\r\n`) +
+    formatHeaderLines('rejection', headers) +
+    '\r\n';
+  return Buffer.concat([Buffer.from(head, 'latin1'), payload.bytes]);
 }
 
 /**
- * The whole rejection as bytes (DESIGN.md "Response format"). Throws UnsafeHeaderError for bad headers.
- * Connection and Content-Length are always ours (the connection closes; the length is the body's); a
- * Content-Type given by the caller replaces the one guessed from the body.
+ * The head of a 101 (RFC 6455 §4.2.2 (5)): the handshake's own lines, then the caller's `extra` ones,
+ * which may not repeat or contradict them.
  */
-export function formatRejection(rejection: Rejection): Buffer {
-  const { type, bytes } = encodeBody(rejection.body);
-  const extra: Record<string, RejectionHeaders[string]> = {};
-  let upgrade = false;
-  let contentType = type;
-  for (const name in rejection.headers) {
-    const value = rejection.headers[name] as RejectionHeaders[string];
-    const lower = name.toLowerCase();
-    if (lower === 'connection' || lower === 'content-length') continue;
-    if (lower === 'content-type') contentType = String(value);
-    else extra[name] = value;
-    if (lower === 'upgrade') upgrade = true;
-  }
-  const head =
-    `HTTP/1.1 ${rejection.status} ${reasonPhrase(rejection.status)}\r\n` +
-    // RFC 9110 §7.8: a message with Upgrade carries the "upgrade" connection option.
-    (upgrade ? 'Connection: Upgrade, close\r\n' : 'Connection: close\r\n') +
-    formatHeaderLines({ 'Content-Type': contentType }) +
-    `Content-Length: ${bytes.length}\r\n` +
-    formatHeaderLines(extra) +
-    '\r\n';
-  return Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
+export function formatSwitchingProtocols(own: string, extra: HeaderFields): string {
+  return `HTTP/1.1 101 Switching Protocols\r\n${own}${formatHeaderLines('handshake', extra)}\r\n`;
+}
+
+/** The Rejection constructor allows only these; checked again here because this is where bytes are made. */
+function checkedStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 300 || status > 599) throw new TypeError('wsgate: invalid status');
+  return status;
 }
 
 /**
