@@ -29,8 +29,9 @@ import {
 import { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 import { acceptKey, checkOpeningHandshake } from './handshake/rfc6455.js';
 import { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
+import { checkField, fieldValues } from './http/fields.js';
 import { type HeaderLines, hasHeader, headerLines } from './http/raw-headers.js';
-import { closeAfterFlush, formatHeaderLines, formatRejection } from './http/response.js';
+import { closeAfterFlush, formatRejection, formatSwitchingProtocols } from './http/response.js';
 import { type CookieParser, joinCookieHeaders, RequestCookies } from './policy/cookies.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
@@ -692,8 +693,9 @@ export class Handshake {
     }
     if (protocol !== undefined && !offered.includes(protocol)) {
       // §4.2.2: the server's protocol MUST be one the client offered; the client would fail the connection.
+      // Never quoted: the selector may have returned the protocol token entry.
       this.#gate.reportError(
-        new Error(`wsgate: subprotocol selector chose ${JSON.stringify(protocol)}, which the client did not offer`),
+        new Error('wsgate: the subprotocol selector chose a protocol the client did not offer'),
         request,
       );
       return this.#refuse(reject.hookFailed);
@@ -748,13 +750,13 @@ export class Handshake {
     }
     let response: string;
     try {
-      response =
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptKey(this.#key)}\r\n` +
-        (protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
-        (deflate === undefined ? '' : `Sec-WebSocket-Extensions: ${deflate.header}\r\n`) +
-        formatHeaderLines(extraHeaders) +
-        '\r\n';
+      response = formatSwitchingProtocols(
+        'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${acceptKey(this.#key)}\r\n` +
+          (protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${protocol}\r\n`) +
+          (deflate === undefined ? '' : `Sec-WebSocket-Extensions: ${deflate.header}\r\n`),
+        extraHeaders,
+      );
     } catch (error) {
       release?.();
       deflate?.extension.cleanup();
@@ -826,6 +828,7 @@ export class Handshake {
         return handshake.signal;
       },
       setHeader(name, value) {
+        for (const text of fieldValues(value)) checkField('handshake', name, text);
         extraHeaders[name] = value;
       },
       reject: reject.rejected,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseExtensions } from '../src/handshake/extensions.js';
+import { type ExtensionOffer, parseExtensions } from '../src/handshake/extensions.js';
+import { acceptableDeflateOffers, isValidDeflateOffer } from '../src/handshake/permessage-deflate.js';
 import { negotiateSubprotocol, parseSubprotocols } from '../src/handshake/subprotocol.js';
 import { takeProtocolToken } from '../src/policy/protocol-token.js';
 import { Rejection } from '../src/rejection.js';
@@ -132,5 +133,49 @@ describe('Sec-WebSocket-Extensions (RFC 6455 §9.1, RFC 7692)', () => {
         },
       ),
     );
+  });
+});
+
+describe('permessage-deflate offers a server may accept (RFC 7692 §7)', () => {
+  const offer = (line: string) => {
+    const parsed = parseExtensions([line]);
+    if (parsed instanceof Rejection) throw new Error('unparseable');
+    return parsed[0] as ExtensionOffer;
+  };
+  it.each([
+    ['permessage-deflate', true],
+    ['permessage-deflate; client_max_window_bits', true],
+    ['permessage-deflate; client_max_window_bits=8', true],
+    ['permessage-deflate; server_max_window_bits=15; server_no_context_takeover', true],
+    ['permessage-deflate; client_no_context_takeover', true],
+    ['permessage-deflate; server_max_window_bits', false], // a value is required
+    ['permessage-deflate; server_max_window_bits=7', false],
+    ['permessage-deflate; server_max_window_bits=16', false],
+    ['permessage-deflate; server_max_window_bits=09', false],
+    ['permessage-deflate; client_max_window_bits=+9', false],
+    ['permessage-deflate; client_max_window_bits="9.0"', false],
+    ['permessage-deflate; server_no_context_takeover=1', false],
+    ['permessage-deflate; foo', false],
+    ['permessage-deflate; client_max_window_bits; client_max_window_bits', false],
+    ['x-webkit-deflate-frame', false],
+  ])('%s -> %s', (line, valid) => {
+    expect(isValidDeflateOffer(offer(line))).toBe(valid);
+  });
+  it('keeps the acceptable ones in the client order', () => {
+    const offers = parseExtensions(['permessage-deflate; foo, permessage-deflate; client_max_window_bits=10, x']);
+    if (offers instanceof Rejection) throw new Error('unparseable');
+    expect(acceptableDeflateOffers(offers).map((o) => o.params)).toEqual([{ client_max_window_bits: ['10'] }]);
+  });
+});
+
+describe('the protocol token entry', () => {
+  it.each([
+    [['chat', 'bearer.abc'], 'bearer.', ['chat'], 'abc'],
+    [['Bearer.abc', 'chat'], 'bearer.', ['chat'], 'abc'],
+    [['BEARER.abc', 'bearer.def'], 'bearer.', [], 'abc'],
+    [['chat'], 'bearer.', ['chat'], undefined],
+    [['bearer.abc'], undefined, ['bearer.abc'], undefined],
+  ])('%j with prefix %s -> %j, token %s', (offered, prefix, rest, token) => {
+    expect(takeProtocolToken(offered, prefix)).toEqual({ offered: rest, token });
   });
 });

@@ -243,7 +243,7 @@ describe.each(versions)('%s', (_name, express) => {
     const plain = await request(server).get('/chat');
     expect(plain.status).toBe(426);
     expect(plain.headers.upgrade).toBe('websocket');
-    expect(plain.text).toBe('426 Upgrade Required\n');
+    expect(plain.text).toBe('426 Upgrade Required: NOT_AN_UPGRADE\n');
     expect(routeMiddleware).not.toHaveBeenCalled();
     const health = await request(server).get('/health');
     expect([health.status, health.text]).toEqual([200, 'ok']);

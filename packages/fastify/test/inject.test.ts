@@ -104,7 +104,7 @@ describe('fastify.injectWebSocket', () => {
       .injectWebSocket('/ws', { origin: 'http://evil.example' })
       .catch((e: unknown) => e)) as InjectWebSocketError;
     expect(error.statusCode).toBe(403);
-    expect(error.body).toBe('403 Forbidden\n');
+    expect(error.body).toBe('403 Forbidden: ORIGIN_FORBIDDEN\n');
   });
 
   it('app.close() closes injected connections with 1001', async () => {

@@ -281,7 +281,7 @@ describe('routing', () => {
     expect(response.statusCode).toBe(426);
     expect(response.headers.upgrade).toBe('websocket');
     expect(String(response.headers.connection).toLowerCase()).toContain('upgrade');
-    expect(response.body).toBe('426 Upgrade Required\n');
+    expect(response.body).toBe('426 Upgrade Required: NOT_AN_UPGRADE\n');
     const head = await app.inject({ method: 'HEAD', url: '/ws' });
     expect(head.statusCode).toBe(426);
     expect(head.body).toBe('');
@@ -370,7 +370,7 @@ describe('the core around Fastify', () => {
     });
     const badKey = await rawExchange(port, handshakeRequest(port, '/ws', { 'Sec-WebSocket-Key': 'short' }));
     expect(badKey.status).toBe(400);
-    expect(badKey.body).toBe('400 Bad Request\n');
+    expect(badKey.body).toBe('400 Bad Request: BAD_KEY\n');
     const version = await rawExchange(port, handshakeRequest(port, '/ws', { 'Sec-WebSocket-Version': '8' }));
     expect(version.status).toBe(426);
     expect(version.headers['sec-websocket-version']).toBe('13');
@@ -401,7 +401,7 @@ describe('the core around Fastify', () => {
     });
     const refusal = await refused(`${url}/ws`, { origin: 'http://evil.example' });
     expect(refusal.status).toBe(403);
-    expect(refusal.body).toBe('403 Forbidden\n');
+    expect(refusal.body).toBe('403 Forbidden: ORIGIN_FORBIDDEN\n');
     await eventually(() => seen.length === 1);
     expect(seen).toEqual([403]);
     expect(app.wsgate.pending).toBe(0);
@@ -484,7 +484,7 @@ describe('the core around Fastify', () => {
     const refusal = await refused(`${url}/ws`, { origin });
     expect(refusal.status).toBe(503);
     expect(refusal.headers['retry-after']).toBe('1');
-    expect(refusal.body).toBe('503 Service Unavailable\n');
+    expect(refusal.body).toBe('503 Service Unavailable: HANDSHAKE_TIMEOUT\n');
     held.release();
     await eventually(() => seen.length === 1);
     expect(seen).toEqual([503]); // onResponse, once the hook let go and the route found the handshake over

@@ -338,7 +338,7 @@ describe.each(koaVersions)('%s', (_name, KoaClass) => {
     const response = await fetch(`http://127.0.0.1:${port}/chat`);
     expect(response.status).toBe(426);
     expect(response.headers.get('upgrade')).toBe('websocket');
-    expect(await response.text()).toBe('426 Upgrade Required\n');
+    expect(await response.text()).toBe('426 Upgrade Required: NOT_AN_UPGRADE\n');
   });
 
   it('answers 426 before the auth middleware with requireUpgrade first in the chain', async () => {

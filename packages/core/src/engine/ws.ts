@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import type WebSocketType from 'ws';
 import type { PerMessageDeflateOptions } from 'ws';
 import type { ExtensionOffer } from '../handshake/extensions.js';
+import { acceptableDeflateOffers } from '../handshake/permessage-deflate.js';
 
 // The CommonJS entry carries PerMessageDeflate and extension; the ESM wrapper does not.
 const WebSocket = createRequire(import.meta.url)('ws') as typeof WebSocketType & WsInternals;
@@ -71,14 +72,16 @@ export function negotiatePerMessageDeflate(
   maxPayload: number,
 ): NegotiatedDeflate | undefined {
   const name = WebSocket.PerMessageDeflate.extensionName;
-  const params = offers.filter((offer) => offer.name === name).map((offer) => ({ ...offer.params }));
+  // Offers RFC 7692 §7 forbids accepting are dropped first, so that ws's choice (the first offer its
+  // options allow) falls on an acceptable one even when an earlier offer was not (§5, fallback offers).
+  const params = acceptableDeflateOffers(offers).map((offer) => ({ ...offer.params }));
   if (params.length === 0) return undefined;
   const extension = new WebSocket.PerMessageDeflate({ ...options, isServer: true, maxPayload });
   try {
     const accepted = extension.accept(params);
     return { header: WebSocket.extension.format({ [name]: [accepted] }), extension };
   } catch {
-    return undefined; // unacceptable or invalid parameters: decline
+    return undefined; // none that our options allow: decline
   }
 }
 

@@ -20,10 +20,13 @@ export interface ExtensionOffer {
   readonly params: Record<string, Array<string | true>>;
 }
 
+/** More offers than any client makes: refused before anything else reads them (see MAX_OFFERED_PROTOCOLS). */
+export const MAX_EXTENSION_OFFERS = 128;
+
 export function parseExtensions(lines: readonly string[]): ExtensionOffer[] | Rejection {
   const offers: ExtensionOffer[] = [];
   for (const line of lines) {
-    if (!parseLine(line, offers)) return reject.badExtensions;
+    if (!parseLine(line, offers) || offers.length > MAX_EXTENSION_OFFERS) return reject.badExtensions;
   }
   return offers;
 }
@@ -85,6 +88,7 @@ function parseLine(line: string, offers: ExtensionOffer[]): boolean {
       else values.push(value);
     }
     offers.push({ name, params });
+    if (offers.length > MAX_EXTENSION_OFFERS) return false;
     if (i >= line.length) return true;
     if (line[i] !== ',') return false;
     i++;

@@ -4,7 +4,7 @@
  */
 
 import { hash } from 'node:crypto';
-import { type HeaderLines, headerLines, singleHeader } from '../http/raw-headers.js';
+import { type HeaderLines, hasHeader, headerLines, singleHeader } from '../http/raw-headers.js';
 import { listHasToken } from '../http/token-list.js';
 import { type Rejection, reject } from '../rejection.js';
 
@@ -21,10 +21,25 @@ export function checkMethod(request: HandshakeRequest): Rejection | undefined {
   return request.method === 'GET' ? undefined : reject.methodNotAllowed;
 }
 
-/** §4.2.1 (1), §4.1: "the HTTP version MUST be at least 1.1". */
+/**
+ * §4.2.1 (1), §4.1: "the HTTP version MUST be at least 1.1". An HTTP/1 request line says 1.x: a major
+ * version other than 1 is not this protocol (RFC 9112 §2.3; HTTP/2 is its own transport, RFC 8441).
+ */
 export function checkHttpVersion(request: HandshakeRequest): Rejection | undefined {
   const { httpVersionMajor: major, httpVersionMinor: minor } = request;
-  return major > 1 || (major === 1 && minor >= 1) ? undefined : reject.httpVersion;
+  return major === 1 && minor >= 1 ? undefined : reject.httpVersion;
+}
+
+/**
+ * §4.1 describes a request without content, and RFC 9112 §6.3 frames one by Transfer-Encoding or a
+ * Content-Length: any Transfer-Encoding, or a length other than 0, announces bytes that are not frames.
+ */
+export function checkNoBody(request: HandshakeRequest): Rejection | undefined {
+  if (hasHeader(request.headers, 'transfer-encoding')) return reject.bodyNotAllowed;
+  for (const length of headerLines(request.headers, 'content-length')) {
+    if (length.trim() !== '0') return reject.bodyNotAllowed;
+  }
+  return undefined;
 }
 
 /** §4.2.1 (3): "An |Upgrade| header field containing the value "websocket", treated as an ASCII case-insensitive value." */
@@ -49,11 +64,11 @@ export function checkVersion(request: HandshakeRequest): Rejection | undefined {
  * §4.2.1 (5): "A |Sec-WebSocket-Key| header field with a base64-encoded value that, when decoded, is
  * 16 bytes in length." §11.3.1: it MUST NOT appear more than once.
  *
- * 16 bytes encode to 22 base64 characters and `==`. The 22nd character carries only 2 significant bits,
- * so in the canonical encoding (RFC 4648 §3.5, what every client's encoder emits) it is one of `AQgw`;
- * anything else is not the encoding of 16 bytes but a string some decoder tolerates.
+ * 16 bytes encode to 22 base64 characters and `==`. The 22nd character carries 2 significant bits and 4
+ * padding bits; RFC 4648 §3.5 lets a decoder accept padding bits that are not zero, and every peer does,
+ * so such a key still decodes to 16 bytes and is accepted.
  */
-const KEY_PATTERN = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+const KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
 
 export function checkKey(request: HandshakeRequest): string | Rejection {
   const key = singleHeader(request.headers, 'sec-websocket-key');
@@ -71,6 +86,7 @@ export function checkOpeningHandshake(request: HandshakeRequest): { key: string;
   const rejection =
     checkMethod(request) ??
     checkHttpVersion(request) ??
+    checkNoBody(request) ??
     checkUpgrade(request) ??
     checkConnection(request) ??
     checkVersion(request);

@@ -7,13 +7,24 @@ import type { IncomingMessage } from 'node:http';
 import { isToken, splitList } from '../http/token-list.js';
 import { type Rejection, reject } from '../rejection.js';
 
-/** The offered protocols in the client's order, or BAD_SUBPROTOCOL for a non-token or repeated element. */
+/**
+ * More protocols than any client offers: a list this long is refused before anything else reads it, so
+ * that a handshake's cost stays bounded whatever a client sends ahead of authentication.
+ */
+export const MAX_OFFERED_PROTOCOLS = 128;
+
+/**
+ * The offered protocols in the client's order, or BAD_SUBPROTOCOL for a non-token or repeated element,
+ * or a list longer than MAX_OFFERED_PROTOCOLS. Linear in the header's length.
+ */
 export function parseSubprotocols(lines: readonly string[]): readonly string[] | Rejection {
   if (lines.length === 0) return [];
   const offered = splitList(lines);
-  for (let i = 0; i < offered.length; i++) {
-    const protocol = offered[i] as string;
-    if (!isToken(protocol) || offered.indexOf(protocol) !== i) return reject.badSubprotocol;
+  if (offered.length > MAX_OFFERED_PROTOCOLS) return reject.badSubprotocol;
+  const seen = new Set<string>();
+  for (const protocol of offered) {
+    if (!isToken(protocol) || seen.has(protocol)) return reject.badSubprotocol;
+    seen.add(protocol);
   }
   return offered;
 }

@@ -13,8 +13,16 @@ export function takeProtocolToken(
   let token: string | undefined;
   const rest: string[] = [];
   for (const protocol of offered) {
-    if (token === undefined && protocol.startsWith(prefix)) token = protocol.slice(prefix.length);
-    else if (!protocol.startsWith(prefix)) rest.push(protocol);
+    if (!hasPrefix(protocol, prefix)) rest.push(protocol);
+    else token ??= protocol.slice(prefix.length);
   }
   return { offered: rest, token };
+}
+
+/**
+ * ASCII case-insensitive, as protocol tokens are compared elsewhere: `Bearer.x` is a token entry for the
+ * prefix `bearer.` too, and must never stay in the list where a selector could echo it.
+ */
+function hasPrefix(protocol: string, prefix: string): boolean {
+  return protocol.length >= prefix.length && protocol.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase();
 }
