@@ -14,3 +14,4 @@ export function createRoom(): Room;
 export function listenAddress(env?: NodeJS.ProcessEnv): { host: string; port: number };
 export function exampleHosts(listenHost: string): (host: string, request: IncomingMessage) => boolean;
 export function logHandshake(event: HandshakeEvent): void;
+export function sessionSecret(env?: NodeJS.ProcessEnv): string;

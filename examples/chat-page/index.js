@@ -1,5 +1,7 @@
-// The example chat's contract (DESIGN.md "The example chat"), shared so that every framework's example
-// serves the same page and speaks the same messages; each example only shows its framework's wiring.
+// The example chat's contract (docs/examples.md), shared so that every framework's example serves the same
+// page and speaks the same messages; each example only shows its framework's wiring.
+import { randomBytes } from 'node:crypto';
+import { allowHosts } from '@wsgate/core';
 
 const escapeHtml = (text) =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -93,13 +95,37 @@ export function listenAddress(env = process.env) {
 
 /**
  * The example's Host policy (the DNS-rebinding defence): the listen address and localhost, on the port
- * actually listened on (known only after listen when PORT=0, hence the socket's local port).
+ * actually listened on (known only after listen when PORT=0, hence the socket's local port), matched by the
+ * library's own `allowHosts`, which folds case and canonicalises as browsers do.
  */
 export function exampleHosts(listenHost) {
+  const name = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+  let port;
+  let policy;
   return (host, request) => {
-    const port = request.socket.localPort;
-    return host === `${listenHost}:${port}` || host === `localhost:${port}`;
+    const local = request.socket.localPort;
+    if (local !== port) {
+      port = local;
+      policy = allowHosts([`${name}:${port}`, `localhost:${port}`]);
+    }
+    return policy(host, request);
   };
+}
+
+/**
+ * The secret that signs sessions: SESSION_SECRET, or else a random one made at start-up (sessions then end
+ * with the process). Never a fixed fallback: examples get copied into production, and a secret printed in a
+ * public repository lets anyone forge any session. In production there is no fallback at all.
+ */
+export function sessionSecret(env = process.env) {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET;
+  if (env.NODE_ENV === 'production') {
+    throw new Error('SESSION_SECRET is not set: it is required when NODE_ENV=production');
+  }
+  console.warn(
+    'SESSION_SECRET is not set: sessions are signed with a random secret made at start-up, and end with this process',
+  );
+  return randomBytes(32).toString('hex');
 }
 
 /** The examples' `onEvent`: one line on stderr per refused or aborted handshake, e.g. `wsgate reject ORIGIN_FORBIDDEN 403 /chat`. */

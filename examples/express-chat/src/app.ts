@@ -1,13 +1,11 @@
 // The example chat (DESIGN.md) on Express: a cookie-parser signed session cookie, and an ordinary auth
 // middleware that guards the WebSocket route exactly as it would guard an HTTP route — its 401 is the answer.
 import { wsgate } from '@wsgate/express';
-import { chatPage, createRoom, exampleHosts, logHandshake, loginPage } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
-const DEV_SECRET = 'dev secret: set SESSION_SECRET';
-
-export function createChat({ host = '127.0.0.1', secret = process.env.SESSION_SECRET || DEV_SECRET } = {}) {
+export function createChat({ host = '127.0.0.1', secret = sessionSecret() } = {}) {
   const room = createRoom();
   const app = wsgate(express(), { hosts: exampleHosts(host), onEvent: logHandshake });
   app.use(cookieParser(secret));

@@ -4,11 +4,11 @@
  * /chat exactly as they guard any HTTP route: all of it runs before the 101.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { wsgate } from '@wsgate/fastify';
-import { chatPage, createRoom, exampleHosts, logHandshake, loginPage } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
@@ -24,7 +24,7 @@ export async function createChat({ host = '127.0.0.1', secret }: { host?: string
   const room = createRoom();
   const sessionCookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;
 
-  await app.register(cookie, { secret: secret ?? randomBytes(32).toString('hex') });
+  await app.register(cookie, { secret: secret ?? sessionSecret() });
   await app.register(formbody);
   // wsgate, per app: the Host allowlist (DNS rebinding), same-origin Origin (the default), the handshake log.
   await app.register(wsgate, { hosts: exampleHosts(host), onEvent: logHandshake, closeTimeout: 1000 });

@@ -3,11 +3,11 @@
  * session cookie, the auth middleware, @koa/router — also guards the WebSocket upgrade on /chat.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import { koaGate } from '@wsgate/koa';
-import { chatPage, createRoom, exampleHosts, logHandshake, loginPage } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import Koa from 'koa';
 
 interface State {
@@ -17,7 +17,7 @@ interface State {
 export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?: string[] } = {}) {
   const app = new Koa<State>();
   // Koa signs cookies with app.keys (keygrip): `sid` travels with `sid.sig`.
-  app.keys = keys ?? [randomBytes(32).toString('hex')];
+  app.keys = keys ?? [sessionSecret()];
 
   const sessions = new Map<string, string>(); // session id -> user name
   const cookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;

@@ -1,9 +1,9 @@
 // The example chat (DESIGN.md) on plain node:http: the session check is the gate's onUpgrade hook.
 import http from 'node:http';
 import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
-import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage, sessionSecret } from 'chat-page';
 
-const secret = process.env.SESSION_SECRET || 'dev secret: set SESSION_SECRET';
+const secret = sessionSecret();
 const { host, port } = listenAddress();
 const room = createRoom();
 
