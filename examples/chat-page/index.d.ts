@@ -1,6 +1,5 @@
 // Types for the shared plain-JS page and room.
-import type { IncomingMessage } from 'node:http';
-import type { HandshakeEvent } from '@wsgate/core';
+import type { HandshakeEvent, HostPolicy } from '@wsgate/core';
 import type { WebSocket } from 'ws';
 
 export function loginPage(): string;
@@ -12,6 +11,6 @@ export interface Room {
 }
 export function createRoom(): Room;
 export function listenAddress(env?: NodeJS.ProcessEnv): { host: string; port: number };
-export function exampleHosts(listenHost: string): (host: string, request: IncomingMessage) => boolean;
+export function exampleHosts(listenHost: string): HostPolicy;
 export function logHandshake(event: HandshakeEvent): void;
 export function sessionSecret(env?: NodeJS.ProcessEnv): string;

@@ -1,77 +1,190 @@
 /**
- * For adapters: an upgrade request run through a framework's ordinary request handler, so that the app's
- * own middleware answers before any 101. The framework gets a ServerResponse written straight onto the
- * upgrade's socket:
+ * An upgrade request run through an application's ordinary request handling (a framework's, or a plain
+ * server's 'request' listeners), so that the app's own middleware answers before any 101. The app gets a
+ * ServerResponse written straight onto the upgrade's socket:
  *
- *   - if the app answers (a 401 from auth, its error handler, its 404), that response goes out, and the
+ *   - if the app answers (a 401 from auth, its error handler, its 404), that response goes out and the
  *     connection ends once it is flushed (an upgrade request's connection is never reused);
- *   - if the request reaches a WebSocket route, the route `take`s the socket back from the response and
- *     the core finishes the handshake (`handshake.accept`).
+ *   - if the request reaches a WebSocket route, the route takes the socket back (`take`) and the core
+ *     answers on it; the response is then finished for the app's observers (loggers, Fastify's
+ *     onResponse) with the status the client got, without touching the socket.
+ *
+ * An upgrade to another protocol (h2c…) is served as the ordinary request it is (RFC 9110 §7.8 lets a
+ * server ignore Upgrade), on a connection that closes after the response; on a WebSocket route it gets 426.
  */
 
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { Gate, Handshake } from './gate.js';
+import { type Duplex, Writable } from 'node:stream';
+import type { Gate } from './gate.js';
+import { gateState } from './gate.js';
+import type { Handshake } from './handshake.js';
+import { headerLines } from './http/raw-headers.js';
 import { closeAfterFlush } from './http/response.js';
+import { listHasToken } from './http/token-list.js';
+import { open } from './pipeline.js';
+import { reject } from './rejection.js';
+import { chooseHttp1Transport } from './transport/choose.js';
+import { whenSocketFree } from './transport/pending-socket.js';
 
 export interface AppUpgrade {
-  readonly handshake: Handshake;
-  /** The framework's response, over the upgrade's socket until a route takes it. */
+  /** The pending handshake; undefined for an upgrade to another protocol, served as an ordinary request. */
+  readonly handshake: Handshake | undefined;
+  /** The app's response, over the upgrade's socket until a route takes it. */
   readonly response: ServerResponse;
   /**
-   * Called by the WebSocket route: detaches the socket from the framework's response, so that nothing the
-   * framework writes afterwards reaches it. False when there is nothing left to take: the client went away,
-   * the deadline passed, or the app has already started its own response.
+   * For the WebSocket route: detaches the socket from the app's response, so that nothing the app writes
+   * afterwards reaches it. False when there is nothing left to take: the client went away, the deadline
+   * passed, or the app has already started its own response.
    */
   take(): boolean;
 }
 
-const upgrades = new WeakMap<IncomingMessage, AppUpgrade>();
+export interface AppUpgradeOptions {
+  /**
+   * Whether the app watches its responses finish (a request logger, Fastify's onResponse): then, once
+   * the core has answered, the response is finished with the client's status into a sink. Default: when
+   * it has 'finish' listeners.
+   */
+  observed?: (response: ServerResponse) => boolean;
+}
 
-/** The upgrade in flight for a request that came through `openAppUpgrade`, if any. */
-export function appUpgradeOf(request: IncomingMessage): AppUpgrade | undefined {
-  return upgrades.get(request);
+const kUpgrade = Symbol('wsgate.upgrade');
+type UpgradeCarrier = IncomingMessage & { [kUpgrade]?: AppUpgrade };
+
+/** The upgrade in flight for a request that came through `openAppUpgrade`; undefined for a plain request. */
+export function upgradeOf(request: IncomingMessage): AppUpgrade | undefined {
+  return (request as UpgradeCarrier)[kUpgrade];
+}
+
+/** Whether the request offers to switch to WebSocket (RFC 9110 §7.8: Upgrade is a list of protocols). */
+export function asksForWebSocket(request: IncomingMessage): boolean {
+  return listHasToken(headerLines(request.rawHeaders, 'upgrade'), 'websocket');
 }
 
 /**
- * `gate.open` with a framework response over the socket. Returns undefined when the core refused the
- * request (already answered): the framework must not see it. Then call the framework's request handler
- * with `(request, upgrade.response)`.
+ * Opens the handshake (the core's checks before any of the app's code: a refusal is written here and the
+ * app never sees the request), then calls `run(request, response)`: the app's request handler. Responses
+ * to requests pipelined before this one on the connection go out first.
  */
 export function openAppUpgrade(
   gate: Gate,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-): AppUpgrade | undefined {
+  run: (request: IncomingMessage, response: ServerResponse) => void,
+  options: AppUpgradeOptions = {},
+): void {
+  whenSocketFree(socket, () => {
+    const response = responseOver(request, socket);
+    if (response === undefined) return;
+    let handshake: Handshake | undefined;
+    if (asksForWebSocket(request)) {
+      handshake = open(gateState(gate), chooseHttp1Transport(request, socket, head), response);
+      if (handshake === undefined) {
+        response.detachSocket(socket as Socket);
+        return;
+      }
+    }
+    const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? hasFinishListeners);
+    (request as UpgradeCarrier)[kUpgrade] = upgrade;
+    run(request, response);
+  });
+}
+
+/**
+ * The answer to a plain request (or an upgrade to another protocol) on a WebSocket route, as a value for
+ * the adapter to write through its framework: 426 naming websocket, with the upgrade connection option
+ * RFC 9110 §7.8 requires next to Upgrade, as text.
+ */
+export function upgradeRequired(): { status: number; headers: Record<string, string>; body: string } {
+  const { status, headers, payload } = reject.notAnUpgrade;
+  return {
+    status,
+    headers: { ...(headers as Record<string, string>), Connection: 'upgrade', 'Content-Type': payload.type },
+    body: payload.bytes.toString(),
+  };
+}
+
+function responseOver(request: IncomingMessage, socket: Duplex): ServerResponse | undefined {
   const response = new ServerResponse(request);
-  response.shouldKeepAlive = false;
+  response.shouldKeepAlive = false; // an upgrade request's connection is never reused
   try {
     response.assignSocket(socket as Socket);
   } catch {
-    socket.destroy(); // another response still owns this socket (a pipelined request): nothing sane to do
+    socket.destroy(); // another response still owns this socket: nothing sane to do
     return undefined;
   }
-  const handshake = gate.open(request, socket, head, response);
-  if (handshake === undefined) {
-    response.detachSocket(socket as Socket);
-    return undefined;
+  return response;
+}
+
+function hasFinishListeners(response: ServerResponse): boolean {
+  return response.listenerCount('finish') > 0;
+}
+
+class PendingAppUpgrade implements AppUpgrade {
+  readonly handshake: Handshake | undefined;
+  readonly response: ServerResponse;
+  readonly socket: Duplex;
+  readonly #observed: (response: ServerResponse) => boolean;
+  #taken = false;
+
+  constructor(
+    handshake: Handshake | undefined,
+    response: ServerResponse,
+    socket: Duplex,
+    observed: (response: ServerResponse) => boolean,
+  ) {
+    this.handshake = handshake;
+    this.response = response;
+    this.socket = socket;
+    this.#observed = observed;
+    (response as ServerResponse & { [kUpgrade]?: PendingAppUpgrade })[kUpgrade] = this;
+    response.once('finish', appFinished);
+    if (handshake !== undefined) handshake.settled = (status) => this.#settled(status);
   }
-  let taken = false;
-  const upgrade: AppUpgrade = {
-    handshake,
-    response,
-    take() {
-      if (taken || !handshake.pending || response.headersSent) return false;
-      taken = true;
-      if (response.socket === socket) response.detachSocket(socket as Socket);
-      return true;
-    },
-  };
-  upgrades.set(request, upgrade);
-  response.once('finish', () => {
-    if (!taken) closeAfterFlush(socket);
-  });
-  return upgrade;
+
+  take(): boolean {
+    const { handshake, response } = this;
+    if (this.#taken || handshake === undefined || !handshake.pending || response.headersSent) return false;
+    this.#taken = true;
+    response.removeListener('finish', appFinished);
+    if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
+    return true;
+  }
+
+  /** The core answered (or the client left): the app's response must not write to the socket any more. */
+  #settled(status: number | undefined): void {
+    const response = this.response;
+    if (!this.#taken) {
+      if (response.headersSent) return; // the app's own answer: it ends the connection when it finishes
+      response.removeListener('finish', appFinished);
+      this.#taken = true;
+    }
+    if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
+    if (response.writableEnded || !this.#observed(response)) return;
+    if (status === undefined) {
+      response.destroy(); // the client went away: the exchange did not complete
+      return;
+    }
+    // Finished into a sink, so that the app's observers see the status the client got.
+    response.assignSocket(new Discard() as unknown as Socket);
+    response.statusCode = status;
+    response.end();
+  }
+}
+
+/** The app answered on its own: the handshake is over, and the connection ends once the answer is flushed. */
+function appFinished(this: ServerResponse & { [kUpgrade]?: PendingAppUpgrade }): void {
+  const upgrade = this[kUpgrade];
+  if (upgrade === undefined) return;
+  upgrade.handshake?.answeredByApp(this.statusCode);
+  closeAfterFlush(upgrade.socket);
+}
+
+/** A socket-shaped sink for a response whose bytes the client never sees. */
+class Discard extends Writable {
+  override _write(_chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    callback();
+  }
 }

@@ -1,29 +1,16 @@
-export { type AppUpgrade, appUpgradeOf, openAppUpgrade } from './app-upgrade.js';
 export type { FrameOptions, PerMessageDeflateOptions } from './engine/ws.js';
-export {
-  type Connection,
-  type ConnectionHandler,
-  channels,
-  createGate,
-  Gate,
-  type GateOptions,
-  Handshake,
-  type HandshakeEvent,
-  type RequestFacts,
-  type Route,
-  type RouteOptions,
-  type Upgrade,
-  type UpgradeHook,
-} from './gate.js';
+export { channels, type HandshakeEvent } from './events.js';
+export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
+export { createGate, Gate, type GateOptions } from './gate.js';
 export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
 export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './handshake/rfc6455.js';
 export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 export { WsgateTypeError } from './http/fields.js';
 export type { HeaderLines } from './http/raw-headers.js';
-export { closeAfterFlush } from './http/response.js';
 export { type CookieParser, parseCookieHeader, RequestCookies, signCookie, unsignCookie } from './policy/cookies.js';
 export { fetchMetadataAllows } from './policy/fetch-metadata.js';
 export { allowHosts, defaultHostPolicy, type HostPolicy, loopbackHosts, parseHost } from './policy/host.js';
+export { MemoryLeaseStore, MemoryRateStore } from './policy/memory-stores.js';
 export {
   allOf,
   allowOrigins,
@@ -35,14 +22,24 @@ export {
   sameOrigin,
 } from './policy/origin.js';
 export {
-  MemoryQuotaStore,
   type Quota,
-  type QuotaStore,
+  type QuotaInfo,
+  type QuotaOptions,
   quotaPerIp,
   quotaPerKey,
   quotaPerRoute,
 } from './policy/quota.js';
 export {
+  type RateInfo,
+  type RateLimit,
+  type RateLimitOptions,
+  rateLimitPerIp,
+  rateLimitPerKey,
+} from './policy/rate-limit.js';
+export type { OnStoreError } from './policy/store-call.js';
+export type { Lease, LeaseStore, RateStore, RateVerdict } from './policy/stores.js';
+export {
+  CODE_HEADER,
   Rejection,
   type RejectionBody,
   type RejectionCode,
@@ -50,3 +47,5 @@ export {
   reasonPhrase,
   reject,
 } from './rejection.js';
+export type { LegacyHandshake, RouteOptions } from './route.js';
+export type { Connection, ConnectionHandler, Upgrade, UpgradeHook } from './upgrade.js';

@@ -29,6 +29,7 @@ export type RejectionCode =
   | 'SHUTTING_DOWN'
   | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
+  | 'STORE_UNAVAILABLE'
   | 'NOT_FOUND';
 
 export type RejectionHeaders = Readonly<Record<string, string | number | readonly string[]>>;
@@ -146,6 +147,8 @@ export const reject = {
   notFound: row('NOT_FOUND', 404),
   quotaExceeded: (retryAfterSeconds: number) =>
     row('QUOTA_EXCEEDED', 429, { 'Retry-After': Math.max(1, Math.ceil(retryAfterSeconds)) }),
+  // A shared admission store (quotas, rate limits) failed or timed out, and the limit fails closed.
+  storeUnavailable: row('STORE_UNAVAILABLE', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
   rateLimited: (retryAfterSeconds: number) =>
     row('RATE_LIMITED', 429, { 'Retry-After': Math.max(1, Math.ceil(retryAfterSeconds)) }),
   /** What an application's hook or middleware answers: any status from 300 to 599, headers and body. */

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { WebSocket as UndiciWebSocket } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type HandshakeEvent, MemoryQuotaStore, quotaPerIp, quotaPerKey } from '../src/index.js';
+import { type HandshakeEvent, MemoryLeaseStore, quotaPerIp, quotaPerKey } from '../src/index.js';
 import { closeServers, eventually, handshakeRequest, KEY, rawExchange, startServer } from './helpers.js';
 
 afterEach(closeServers);
@@ -192,7 +192,6 @@ describe('rejecting: every row of the table over raw TCP', () => {
     ['BAD_SUBPROTOCOL (repeated)', 400, { 'Sec-WebSocket-Protocol': 'a, a' }, undefined, {}],
     ['BAD_SUBPROTOCOL (not a token)', 400, { 'Sec-WebSocket-Protocol': 'a/b' }, undefined, {}],
     ['BAD_EXTENSIONS', 400, { 'Sec-WebSocket-Extensions': 'permessage-deflate; =' }, undefined, {}],
-    ['NOT_FOUND', 404, {}, 'GET /elsewhere HTTP/1.1', {}],
   ])('%s -> %i', async (_name, status, headers, requestLine, expectedHeaders) => {
     const { port } = await startServer((gate) => gate.route('/ws', {}, echo));
     const response = await rawExchange(port, handshakeRequest(port, headers as Record<string, string>, requestLine));
@@ -319,7 +318,7 @@ describe('rejecting: every row of the table over raw TCP', () => {
   });
 
   it('QUOTA_EXCEEDED: per IP and per key, 429 with Retry-After; counts go back to zero after close', async () => {
-    const store = new MemoryQuotaStore();
+    const store = new MemoryLeaseStore();
     const { port } = await startServer((g) =>
       g.route(
         '/ws',
@@ -327,7 +326,7 @@ describe('rejecting: every row of the table over raw TCP', () => {
           onUpgrade: () => ({ user: 'ada' }),
           quotas: [
             quotaPerIp(2, { store }),
-            quotaPerKey(5, (_r, _route, ctx: { user: string }) => ctx.user, { store, retryAfter: 7 }),
+            quotaPerKey(5, ({ context }) => (context as { user: string }).user, { store, retryAfter: 7 }),
           ],
         },
         echo,

@@ -1,30 +1,19 @@
 /**
- * A WebSocket route is an ordinary GET route: the middleware given to `ws(...)` runs as Express runs it,
- * and the last step, `websocketRoute`, hands the pending handshake to the core with what Express knows
- * about the request (scheme and host after `trust proxy`, cookie-parser's cookies).
+ * A WebSocket route is an ordinary GET route: the middleware given to `ws(...)` runs as Express runs it.
+ * Its first step hands the route to the core as soon as routing found it (Origin, subprotocols: before the
+ * route's own auth); its last takes the handshake for the core to finish. Plain requests get the core's
+ * 426, through Express's response.
  */
 
-import { appUpgradeOf, type Connection, Gate, type RequestFacts, type Route, reject } from '@wsgate/core';
+import type { Gate } from '@wsgate/core';
+import { accept, admit, defineRoute, type Route, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { WebSocket } from 'ws';
 import type { WebSocketHandler, WebSocketRouteOptions } from './types.js';
-
-/** The per-app state a route needs: its gate. */
-export interface AppGate {
-  readonly gate: Gate;
-}
-
-/** req -> the app whose server took its upgrade. Only requests that came through an attached server are here. */
-export const owners = new WeakMap<object, AppGate>();
-
-interface Parsed {
-  options: WebSocketRouteOptions<unknown>;
-  middleware: unknown[];
-  handler: WebSocketHandler<unknown, unknown>;
-}
+import { ExpressView } from './view.js';
 
 /** `[options], ...middleware, handler` */
-export function parseArguments(method: string, args: readonly unknown[]): Parsed {
+export function parseArguments(method: string, args: readonly unknown[]) {
   const rest = [...args];
   const first = rest[0];
   const options =
@@ -32,144 +21,78 @@ export function parseArguments(method: string, args: readonly unknown[]): Parsed
       ? (rest.shift() as WebSocketRouteOptions<unknown>)
       : {};
   const handler = rest.pop();
-  if (typeof handler !== 'function') {
-    throw new TypeError(`${method}(path, [options], ...middleware, handler): the last argument must be a function`);
+  if (typeof handler !== 'function' || rest.some((m) => typeof m !== 'function')) {
+    throw new TypeError(`wsgate: ${method}(path, [options], ...middleware, handler) takes functions after the options`);
   }
   return { options, middleware: rest, handler: handler as WebSocketHandler<unknown, unknown> };
 }
 
+/** The gate of the app whose server received the request: the app, or the nearest parent with one. */
+function gateOf(req: Request): Gate | undefined {
+  let app = req.app as (Request['app'] & { wsgate?: { gate: Gate }; parent?: Request['app'] }) | undefined;
+  while (app !== undefined && app.wsgate === undefined) app = app.parent;
+  return app?.wsgate?.gate;
+}
+
 /**
- * A route's handlers around the user's middleware: `[entry, ...middleware, last]`. The entry answers a
- * plain request with 426 before any of the route's middleware (which is there for handshakes); the last
- * hands the handshake to the core. Routes are compiled once per gate: eagerly for `app.ws` (the app's own
- * gate), on first use for `router.ws` (a router may be mounted in several apps).
+ * A route's handlers around the user's middleware: `[entry, ...middleware, last]`. Compiled once per gate:
+ * eagerly for `app.ws` (its own gate, so that a bad option is a TypeError at definition), on first use for
+ * `router.ws` (a router may be mounted in several apps).
  */
 export function websocketRoute(
   label: string,
   options: WebSocketRouteOptions<unknown>,
   middleware: readonly unknown[],
   handler: WebSocketHandler<unknown, unknown>,
-  owner: AppGate | undefined,
+  owner: Gate,
 ): unknown[] {
-  // An option left undefined means "the app's default", not "off": keep it out of the merge.
-  const own = Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined),
-  ) as WebSocketRouteOptions<unknown>;
-  const compiled = new WeakMap<AppGate, Route<unknown>>();
-  const compile = (app: AppGate): Route<unknown> => {
-    let route = compiled.get(app);
+  const connect = (socket: WebSocket, connection: { request: unknown; context: unknown }) =>
+    handler(socket, connection.request as Request, connection.context);
+  const compiled = new Map<Gate, Route<unknown>>([[owner, defineRoute(owner, label, options, connect)]]);
+  const routeFor = (gate: Gate) => {
+    let route = compiled.get(gate);
     if (route === undefined) {
-      route = app.gate.defineRoute(label, own, connect(handler));
-      compiled.set(app, route);
+      route = defineRoute(gate, label, options, connect);
+      compiled.set(gate, route);
     }
     return route;
   };
-  // Invalid options (an origin list with a path, say) throw here, at definition, not at the first request.
-  if (owner !== undefined) compile(owner);
-  else new Gate().defineRoute(label, own, () => {});
 
   const entry = function websocketOnly(req: Request, res: Response, next: NextFunction): void {
-    const app = owners.get(req);
-    const upgrade = appUpgradeOf(req);
-    if (app === undefined || upgrade === undefined) {
+    const handshake = upgradeOf(req)?.handshake;
+    const gate = gateOf(req);
+    if (handshake === undefined || gate === undefined) {
       notAnUpgrade(req, res);
       return;
     }
-    // The route is known from here: Origin, fetch metadata and subprotocols are checked before any of the
-    // route's own middleware (its auth) runs, as DESIGN.md orders them; a refusal is already written.
-    upgrade.handshake.admit(compile(owner ?? app), facts(req)).then((admitted) => {
+    admit(handshake, routeFor(gate), new ExpressView(req)).then((admitted) => {
       if (admitted) next();
     }, next);
   };
 
-  const last = function websocketHandshake(req: Request, _res: Response, _next: NextFunction): void {
-    const app = owners.get(req);
-    const upgrade = appUpgradeOf(req);
+  const last = function websocketHandshake(req: Request): void {
+    const upgrade = upgradeOf(req);
+    const gate = gateOf(req);
     // take() is false when the client went away, the deadline passed, or a middleware has already started
     // a response and still called next(): that response is the answer.
-    if (app === undefined || upgrade === undefined || !upgrade.take()) return;
-    void upgrade.handshake.accept(compile(owner ?? app), facts(req));
+    if (upgrade?.handshake === undefined || gate === undefined || !upgrade.take()) return;
+    void accept(upgrade.handshake, routeFor(gate), new ExpressView(req));
   };
 
   return [entry, ...middleware, last];
 }
 
-/** The core's ConnectionHandler over the user's `(socket, req, context)`; the core reports what it throws. */
-function connect(handler: WebSocketHandler<unknown, unknown>) {
-  return (socket: WebSocket, connection: Connection<unknown>): unknown => {
-    const req = connection.request as Request;
-    // For request loggers (on-finished fires when the socket closes): this request was switched.
-    if (req.res !== undefined) req.res.statusCode = 101;
-    return handler(socket, req, connection.context);
-  };
-}
-
 let warnedUnattached = false;
 
-/** A plain request on a WebSocket-only route: 426, through Express's response (RFC 9110 §15.5.22). */
+/** A plain request (or an upgrade to another protocol) on a WebSocket route: the core's 426. */
 function notAnUpgrade(req: Request, res: Response): void {
-  if (!warnedUnattached && req.headers.upgrade !== undefined && /\bupgrade\b/i.test(req.headers.connection ?? '')) {
+  if (!warnedUnattached && upgradeOf(req) === undefined && /\bwebsocket\b/i.test(req.headers.upgrade ?? '')) {
     warnedUnattached = true;
     console.warn(
-      'wsgate: an upgrade request reached a WebSocket route on a server wsgate is not attached to; ' +
+      'wsgate: a WebSocket upgrade reached a WebSocket route on a server wsgate is not attached to; ' +
         'start the server with app.listen() after wsgate(app), or call app.wsgate.attach(server)',
     );
   }
-  const rejection = reject.notAnUpgrade;
-  res.status(rejection.status);
-  for (const [name, value] of Object.entries(rejection.headers)) res.setHeader(name, value as string);
-  res.send(rejection.body);
-}
-
-/**
- * What Express knows better than the raw request: the scheme and host after `trust proxy`, and the
- * cookies cookie-parser parsed. Cookie facts are read only if an `onUpgrade` hook asks.
- */
-function facts(req: Request): RequestFacts {
-  let cookies: Record<string, string> | undefined;
-  let signed: Record<string, string> | undefined;
-  const withSecret = typeof (req as { secret?: unknown }).secret === 'string';
-  return {
-    // Read only when the core needs them (an Origin to check): trust-proxy resolution is not free.
-    get secure() {
-      return req.secure;
-    },
-    get host() {
-      return hostOf(req);
-    },
-    get cookies() {
-      cookies ??= strings(req.cookies);
-      return cookies;
-    },
-    // cookie-parser without a secret leaves signedCookies empty: let the gate's cookieSecret verify then.
-    get signedCookies() {
-      if (withSecret) signed ??= strings(req.signedCookies);
-      return signed;
-    },
-  };
-}
-
-/**
- * The Host the client addressed, port included, after `trust proxy`: Express 5's `req.host`. Express 4's
- * `req.host` is a deprecated alias of `req.hostname` (no port), so for Express 4 (which still has
- * `req.param`) the same rule is applied here, from the same `trust proxy` setting.
- */
-function hostOf(req: Request): string | undefined {
-  if (typeof (req as { param?: unknown }).param !== 'function') return req.host;
-  const trust = req.app.get('trust proxy fn') as (address: string | undefined, hop: number) => boolean;
-  let host = req.get('X-Forwarded-Host');
-  if (!host || !trust(req.socket.remoteAddress, 0)) host = req.get('Host');
-  else if (host.includes(',')) host = host.slice(0, host.indexOf(',')).trimEnd();
-  return host || undefined;
-}
-
-/**
- * cookie-parser's records hold more than strings: `false` for a signed cookie that failed verification and
- * objects for `j:` JSON cookies. The core's contract is "forged ones are absent": keep strings only.
- */
-function strings(record: unknown): Record<string, string> | undefined {
-  if (record === null || typeof record !== 'object') return undefined;
-  const out = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(record)) if (typeof value === 'string') out[name] = value;
-  return out;
+  const { status, headers, body } = upgradeRequired();
+  res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body);
 }

@@ -1,22 +1,20 @@
 /**
  * `wsgate(app)`: upgrade requests go through the app like any request, before any 101.
  *
- *   server 'upgrade' -> a ServerResponse over the socket -> gate.open (cheap core checks, deadline)
- *     -> app(req, res): app.use, routers, params, auth, error handler, 404 — Express as usual
- *        -> a response from the app goes out, then the socket is closed
- *        -> a `ws` route: handshake.accept (origin, subprotocol, onUpgrade, quotas) -> 101 -> handler
+ *   server 'upgrade' -> openAppUpgrade: the core's checks, then app(req, res) over a response on the socket
+ *     -> app.use, routers, params, auth, error handler, 404: Express as usual; an answer from the app goes out
+ *     -> a `ws` route: admit (Origin, subprotocols), its middleware, accept (hook, quotas, 101) -> handler
  */
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Gate, type GateOptions, openAppUpgrade } from '@wsgate/core';
-import type { Application, Request } from 'express';
-import { type AppGate, owners, parseArguments, websocketRoute } from './route.js';
+import { Gate, type GateOptions } from '@wsgate/core';
+import { openAppUpgrade } from '@wsgate/core/adapter';
+import type { Application, Request, Response } from 'express';
+import { parseArguments, websocketRoute } from './route.js';
 import type { ExpressGate, UpgradeServer, WebSocketApp, WsgateOptions } from './types.js';
 
-type RouterLike = {
-  get(path: unknown, ...handlers: unknown[]): unknown;
-};
+type RouterLike = { get(path: unknown, ...handlers: unknown[]): unknown };
 
 /**
  * Adds WebSocket routes to an Express 4 or 5 app: `app.ws(path, [options], ...middleware, handler)` and
@@ -30,17 +28,14 @@ export function wsgate<App extends Application, Context = undefined>(
   options: WsgateOptions<Context> = {},
 ): WebSocketApp<App, Context> {
   const target = app as App & { ws?: unknown; wsgate?: unknown };
+  if (typeof app !== 'function' || typeof (app as { handle?: unknown }).handle !== 'function') {
+    throw new TypeError('wsgate(app): app must be an Express application (express())');
+  }
   if (target.wsgate !== undefined) throw new TypeError('wsgate: this app already has a wsgate');
   const gate = new Gate(options as GateOptions);
-  const owner: AppGate = { gate };
-
-  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // The core's cheap checks first; then the whole app, over a response written onto the socket.
-    const upgrade = openAppUpgrade(gate, request, socket, head);
-    if (upgrade === undefined) return;
-    owners.set(request, owner);
-    app(request as Request, upgrade.response as never);
-  };
+  const run = (request: IncomingMessage, response: unknown) => app(request as Request, response as Response);
+  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
+    openAppUpgrade(gate, request, socket, head, run);
 
   const attached = new WeakSet<object>();
   const controller: ExpressGate = {
@@ -57,11 +52,11 @@ export function wsgate<App extends Application, Context = undefined>(
   };
 
   Object.defineProperty(app, 'wsgate', { value: controller, enumerable: false });
-  target.ws = function ws(this: unknown, path: unknown, ...args: unknown[]) {
-    define(app, 'app.ws', path, args, owner);
+  target.ws = function ws(path: unknown, ...args: unknown[]) {
+    define(app, 'app.ws', path, args, gate);
     return app;
   };
-  addToRouters(app);
+  addToRouters(app, gate);
 
   const listen = app.listen;
   app.listen = function (this: unknown, ...args: unknown[]) {
@@ -72,21 +67,19 @@ export function wsgate<App extends Application, Context = undefined>(
   return app as WebSocketApp<App, Context>;
 }
 
-function define(router: RouterLike, method: string, path: unknown, args: unknown[], owner: AppGate | undefined) {
+function define(router: RouterLike, method: string, path: unknown, args: unknown[], gate: Gate) {
   const { options, middleware, handler } = parseArguments(method, args);
-  router.get(path, ...websocketRoute(labelOf(path), options, middleware, handler, owner));
-}
-
-function labelOf(path: unknown): string {
-  return Array.isArray(path) ? path.map(String).join(',') : String(path);
+  const label = Array.isArray(path) ? path.map(String).join(',') : String(path);
+  router.get(path, ...websocketRoute(label, options, middleware, handler, gate));
 }
 
 /**
  * `router.ws`: on the prototype shared by every router of the app's Express (Express 4's `proto`, Express 5's
  * `Router.prototype` from the router package), found from the app's own router so that the app's copy of
- * Express is the one patched, whichever version and wherever it is installed.
+ * Express is the one patched, whichever version and wherever it is installed. A router's routes are checked
+ * against the first app's gate when defined, and compiled per app on first use.
  */
-function addToRouters(app: Application): void {
+function addToRouters(app: Application, gate: Gate): void {
   const lazy = app as Application & { lazyrouter?: () => void; _router?: object; router?: object };
   let router: object | undefined;
   if (typeof lazy.lazyrouter === 'function') {
@@ -102,7 +95,7 @@ function addToRouters(app: Application): void {
     configurable: true,
     writable: true,
     value: function ws(this: RouterLike, path: unknown, ...args: unknown[]) {
-      define(this, 'router.ws', path, args, undefined);
+      define(this, 'router.ws', path, args, gate);
       return this;
     },
   });

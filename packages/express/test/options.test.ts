@@ -196,7 +196,7 @@ describe('origin, subprotocols and other options, per app and per route', () => 
     const app = wsgate(express());
     expect(() => app.ws('/x', { origin: ['https://a.example/'] }, () => {})).toThrow(TypeError);
     expect(() => express.Router().ws('/x', { origin: ['not an origin'] }, () => {})).toThrow(TypeError);
-    expect(() => (app.ws as (...args: unknown[]) => unknown)('/x', {})).toThrow(/last argument must be a function/);
+    expect(() => (app.ws as (...args: unknown[]) => unknown)('/x', {})).toThrow(/takes functions after the options/);
     expect(() => wsgate(app)).toThrow(/already/);
   });
 });
@@ -204,7 +204,7 @@ describe('origin, subprotocols and other options, per app and per route', () => 
 describe.each(versions)('%s: facts from Express', (_name, express) => {
   it("trust proxy: the same-origin check uses Express's scheme and host (X-Forwarded-Proto / -Host)", async () => {
     const proxied = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'chat.example:8443' };
-    const trusting = wsgate(express(), { hosts: ['127.0.0.1:*'] });
+    const trusting = wsgate(express(), { hosts: ['127.0.0.1:*', 'chat.example:8443'] });
     trusting.set('trust proxy', 'loopback');
     trusting.ws('/chat', (socket, req) => socket.send(`${req.protocol} ${req.hostname}`));
     const behindProxy = await serve(trusting);
@@ -218,7 +218,7 @@ describe.each(versions)('%s: facts from Express', (_name, express) => {
     });
     expect(direct.status).toBe(403);
 
-    const distrusting = wsgate(express(), { hosts: ['127.0.0.1:*'] });
+    const distrusting = wsgate(express(), { hosts: ['127.0.0.1:*', 'chat.example:8443'] });
     distrusting.ws('/chat', (socket) => socket.send('ok'));
     const exposed = await serve(distrusting);
     const spoofed = await expectRefused(exposed.url('/chat'), {
@@ -226,6 +226,20 @@ describe.each(versions)('%s: facts from Express', (_name, express) => {
     });
     expect(spoofed.status).toBe(403);
     await expectOpen(exposed.url('/chat'), { headers: { ...proxied, Origin: exposed.origin } });
+  });
+
+  it('trust proxy: a forwarded host the Host policy does not serve is refused, whatever Origin matches it (DNS rebinding)', async () => {
+    // nginx's `proxy_set_header X-Forwarded-Host $host` with its default upstream Host: a rebound page's name
+    // arrives forwarded, and its Origin is "same-origin" with it.
+    const app = wsgate(express(), { hosts: ['127.0.0.1:*'] });
+    app.set('trust proxy', 'loopback');
+    app.ws('/chat', (socket) => socket.send('ok'));
+    const { url } = await serve(app);
+    const rebound = await expectRefused(url('/chat'), {
+      headers: { 'X-Forwarded-Host': 'evil.example', Origin: 'http://evil.example' },
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.headers['wsgate-code']).toBe('HOST_FORBIDDEN');
   });
 
   it("cookie-parser's req.cookies and req.signedCookies are what onUpgrade sees; forged and JSON cookies are not", async () => {

@@ -253,7 +253,7 @@ describe('routing', () => {
     expect(raw.closedByServer).toBe(true);
   });
 
-  it('an upgrade on an ordinary route gets 404 too, after that route’s hooks', async () => {
+  it('an upgrade on an ordinary route is served as the ordinary request it is (RFC 9110 §7.8), never a 101', async () => {
     const seen: string[] = [];
     const { url, origin } = await serve((app) => {
       app.get('/health', { onRequest: async () => void seen.push('hook') }, async () => {
@@ -261,8 +261,9 @@ describe('routing', () => {
         return 'ok';
       });
     });
-    expect((await refused(`${url}/health`, { origin })).status).toBe(404);
-    expect(seen).toEqual(['hook']);
+    const answer = await refused(`${url}/health`, { origin });
+    expect(answer).toMatchObject({ status: 200, body: 'ok' });
+    expect(seen).toEqual(['hook', 'handler']);
   });
 
   it('a custom not-found handler answers upgrades too', async () => {
@@ -538,9 +539,9 @@ describe('the core around Fastify', () => {
   });
 
   it('route quotas apply per route', async () => {
-    const { MemoryQuotaStore, quotaPerRoute } = await import('@wsgate/core');
+    const { MemoryLeaseStore, quotaPerRoute } = await import('@wsgate/core');
     const { url, origin } = await serve((app) => {
-      app.get('/one', { websocket: { quotas: [quotaPerRoute(1, { store: new MemoryQuotaStore() })] } }, echo);
+      app.get('/one', { websocket: { quotas: [quotaPerRoute(1, { store: new MemoryLeaseStore() })] } }, echo);
     });
     await open(`${url}/one`, { origin });
     const second = await refused(`${url}/one`, { origin });
@@ -770,16 +771,29 @@ describe('facts from Fastify', () => {
       app.get('/ws', { websocket: { onUpgrade: (u) => `${u.secure} ${u.host}` } }, (s, _r, c) => s.send(String(c)));
     };
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'chat.example' };
-    const trusted = await serve(handler, { fastify: { trustProxy: true } });
+    const hosts = ['127.0.0.1:*', 'chat.example'];
+    const trusted = await serve(handler, { fastify: { trustProxy: true }, plugin: { hosts } });
     const socket = await open(`${trusted.url}/ws`, { origin: 'https://chat.example', headers: forwarded });
     expect(await nextMessage(socket)).toBe('true chat.example');
 
-    const untrusted = await serve(handler);
+    const untrusted = await serve(handler, { plugin: { hosts } });
     expect((await refused(`${untrusted.url}/ws`, { origin: 'https://chat.example', headers: forwarded })).status).toBe(
       403,
     );
     const direct = await open(`${untrusted.url}/ws`, { origin: untrusted.origin, headers: forwarded });
     expect(await nextMessage(direct)).toBe(`false 127.0.0.1:${untrusted.port}`);
+  });
+});
+
+describe('trustProxy and the Host policy', () => {
+  it('a forwarded host the Host policy does not serve is refused (DNS rebinding behind a proxy)', async () => {
+    const { url } = await serve((app) => app.get('/ws', { websocket: true }, echo), { fastify: { trustProxy: true } });
+    const rebound = await refused(`${url}/ws`, {
+      origin: 'http://evil.example',
+      headers: { 'x-forwarded-host': 'evil.example' },
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.headers['wsgate-code']).toBe('HOST_FORBIDDEN');
   });
 });
 

@@ -486,19 +486,36 @@ describe.each(koaVersions)('%s', (_name, KoaClass) => {
     const setup = (app: Koa, ws: Parameters<Parameters<typeof serve>[1]>[1]) => {
       app.use(ws.route((socket, ctx) => socket.send(`${ctx.protocol}://${ctx.host}`)));
     };
-    const behind = await serve(KoaClass, (app, ws) => {
-      app.proxy = true;
-      setup(app, ws);
-    });
+    const hosts = ['127.0.0.1:*', 'chat.example'];
+    const behind = await serve(
+      KoaClass,
+      (app, ws) => {
+        app.proxy = true;
+        setup(app, ws);
+      },
+      { hosts },
+    );
     const { socket } = await accepted(behind.url, [], { headers: forwarded });
     expect(await nextMessage(socket)).toBe('https://chat.example');
     // Same origin with the socket's own scheme and Host still works behind the proxy setting...
     await accepted(behind.url, [], { origin: `http://127.0.0.1:${behind.port}` });
 
     // ...and without app.proxy the forwarded headers are not believed.
-    const direct = await serve(KoaClass, setup);
+    const direct = await serve(KoaClass, setup, { hosts });
     expect((await refused(direct.url, [], { headers: forwarded })).status).toBe(403);
     await accepted(direct.url, [], { origin: `http://127.0.0.1:${direct.port}` });
+  });
+
+  it('a forwarded host the Host policy does not serve is refused under app.proxy (DNS rebinding)', async () => {
+    const { url } = await serve(KoaClass, (app, ws) => {
+      app.proxy = true;
+      app.use(ws.route((socket) => socket.send('ok')));
+    });
+    const rebound = await refused(url, [], {
+      headers: { 'X-Forwarded-Host': 'evil.example', Origin: 'http://evil.example' },
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.headers['wsgate-code']).toBe('HOST_FORBIDDEN');
   });
 
   it('sends headers the middleware set with the 101, and shows upstream middleware a 101', async () => {

@@ -3,7 +3,7 @@
  * unique"; the server answers with one of them or none (§4.2.2 (5.5)).
  */
 
-import type { IncomingMessage } from 'node:http';
+import type { UpgradeRequest } from '../facts.js';
 import { isToken, splitList } from '../http/token-list.js';
 import { type Rejection, reject } from '../rejection.js';
 
@@ -35,7 +35,7 @@ export function parseSubprotocols(lines: readonly string[]): readonly string[] |
  */
 export type SubprotocolSelector =
   | readonly string[]
-  | ((offered: readonly string[], request: IncomingMessage) => string | undefined | Promise<string | undefined>);
+  | ((offered: readonly string[], request: UpgradeRequest) => string | undefined | Promise<string | undefined>);
 
 /** The first protocol of the server's preference list that the client offered. */
 export function negotiateSubprotocol(offered: readonly string[], preference: readonly string[]): string | undefined {

@@ -83,3 +83,30 @@ export function fieldValues(value: string | number | readonly string[]): readonl
   if (Array.isArray(value)) return value.map(String);
   return [String(value)];
 }
+
+/**
+ * The one rule for headers an app's middleware set on its response before the route took the handshake
+ * (a session's Set-Cookie, a request id, security headers): they ride on the acceptance, except what an
+ * acceptance cannot carry — content metadata (`Content-*`: there is no content), hop-by-hop fields (RFC
+ * 9110 §7.6.1) and the handshake's own — and except names the hook set itself (`overridden`), which win.
+ */
+export function carriedHeaders(
+  headers: Readonly<Record<string, string | number | readonly string[] | undefined>>,
+  overridden: Readonly<Record<string, unknown>> | undefined,
+): Record<string, string | readonly string[]> {
+  const replaced = new Set(Object.keys(overridden ?? {}).map((name) => name.toLowerCase()));
+  const out: Record<string, string | readonly string[]> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    const lower = name.toLowerCase();
+    if (value === undefined || replaced.has(lower) || !isCarried(lower)) continue;
+    out[name] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return out;
+}
+
+const HOP_BY_HOP = new Set(['proxy-connection', 'te', 'trailer']);
+
+function isCarried(lower: string): boolean {
+  return !lower.startsWith('content-') && !HOP_BY_HOP.has(lower) && !isOwnedField('handshake', lower);
+}

@@ -53,8 +53,6 @@ export function signCookie(value: string, secret: string): string {
 
 /** The cookies of one request, parsed lazily on first access; the gate creates one per request. */
 export class RequestCookies {
-  /** Whether the request carried a non-empty Cookie header (the missing-Origin default asks this). */
-  readonly present: boolean;
   readonly #header: string;
   readonly #secrets: readonly string[];
   readonly #parser: CookieParser;
@@ -63,23 +61,17 @@ export class RequestCookies {
 
   constructor(header: string | undefined, secrets: readonly string[], parser: CookieParser = parseCookieHeader) {
     this.#header = header ?? '';
-    this.present = this.#header.trim() !== '';
     this.#secrets = secrets;
     this.#parser = parser;
   }
 
   /** Every cookie by name, signed ones in their raw 's:...' form. */
   get all(): Record<string, string | undefined> {
-    this.#all ??= this.present
-      ? this.#parser(this.#header)
-      : (Object.create(null) as Record<string, string | undefined>);
+    this.#all ??=
+      this.#header.trim() !== ''
+        ? this.#parser(this.#header)
+        : (Object.create(null) as Record<string, string | undefined>);
     return this.#all;
-  }
-
-  /** One cookie's raw value. Own properties only, so 'constructor' or '__proto__' are never inherited. */
-  get(name: string): string | undefined {
-    const all = this.all;
-    return Object.hasOwn(all, name) ? all[name] : undefined;
   }
 
   /** Signed cookies that verify against the secrets, unsigned; cookies failing verification are absent. */

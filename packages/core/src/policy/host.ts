@@ -7,11 +7,11 @@
  * that name. RFC 9110 §7.2: Host carries the target URI's authority, RFC 3986 §3.2 without userinfo.
  */
 
-import type { IncomingMessage } from 'node:http';
+import type { UpgradeRequest } from '../facts.js';
 import { memoize } from './memo.js';
 
 /** Returns true to allow. `host` is the single Host header value, e.g. 'example.com:8080'. */
-export type HostPolicy = (host: string, request: IncomingMessage) => boolean;
+export type HostPolicy = (host: string, request: UpgradeRequest) => boolean;
 
 /** A parsed Host value: lower-cased hostname (IPv6 in brackets, e.g. '[::1]') and the port if one was given. */
 export interface ParsedHost {
@@ -120,8 +120,8 @@ export function defaultHostPolicy(): HostPolicy {
  */
 const listensOnLoopback = new WeakMap<object, boolean | null>();
 
-function arrivedOnLoopback(request: IncomingMessage | undefined): boolean {
-  const socket = request?.socket as (IncomingMessage['socket'] & { server?: { address(): unknown } }) | undefined;
+function arrivedOnLoopback(request: UpgradeRequest | undefined): boolean {
+  const socket = request?.socket as { localAddress?: string; server?: { address(): unknown } } | undefined;
   const server = socket?.server;
   if (server !== undefined && server !== null) {
     let known = listensOnLoopback.get(server);

@@ -6,7 +6,8 @@
  * Origin is how a server refuses cross-site WebSocket hijacking.
  */
 
-import type { IncomingMessage } from 'node:http';
+import type { UpgradeRequest } from '../facts.js';
+import { isPromise } from '../promise.js';
 import { isIPLiteral, isSubdomainOf, parseHost } from './host.js';
 import { memoize } from './memo.js';
 
@@ -14,7 +15,7 @@ import { memoize } from './memo.js';
 export interface OriginContext {
   readonly secure: boolean;
   readonly host: string;
-  readonly request: IncomingMessage;
+  readonly request: UpgradeRequest;
 }
 
 /** Returns true to allow. `origin` is the raw single Origin header value, e.g. 'https://a.example.com:8443' or 'null'. */
@@ -128,7 +129,7 @@ function firstDecisive(
 ): boolean | Promise<boolean> {
   for (let i = index; i < policies.length; i++) {
     const result = (policies[i] as OriginPolicy)(origin, context);
-    if (isThenable(result)) {
+    if (isPromise(result)) {
       return Promise.resolve(result).then((value) =>
         (value === true) === decisive ? decisive : firstDecisive(policies, i + 1, decisive, origin, context),
       );
@@ -136,10 +137,6 @@ function firstDecisive(
     if ((result === true) === decisive) return decisive;
   }
   return !decisive;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 // --- rules -------------------------------------------------------------------------------------

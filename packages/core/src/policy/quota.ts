@@ -1,117 +1,140 @@
 /**
- * Connection quotas: at most `limit` open connections per key (client IP, a key function such as the
- * user id, or the route). Counts live in a store behind a small async interface, so that a shared store
- * can replace the in-memory one; a count taken is released exactly once, when the connection closes or
- * when the handshake fails after taking it.
+ * Connection quotas: at most `limit` open connections per key (client IP, a key of your choosing such as
+ * the user id, or the route). Each admitted connection holds one lease per quota from its store until it
+ * closes; a handshake that fails after taking them gives them back. The stores behind the interface in
+ * stores.ts are this process's memory (the default) or a shared one such as `@wsgate/redis`.
  */
 
-import type { IncomingMessage } from 'node:http';
+import type { UpgradeRequest } from '../facts.js';
 import { type Rejection, reject } from '../rejection.js';
+import { MemoryLeaseStore } from './memory-stores.js';
+import { callStore, DEFAULT_STORE_TIMEOUT_MS, type OnStoreError, type StoreResult } from './store-call.js';
+import type { Lease, LeaseStore } from './stores.js';
 
-export interface QuotaStore {
-  /** Takes one unit of `key` if fewer than `limit` are held; false when the quota is full. */
-  acquire(key: string, limit: number): boolean | Promise<boolean>;
-  release(key: string): void | Promise<void>;
-}
-
-/** Counts in this process's memory; entries disappear when they reach zero. */
-export class MemoryQuotaStore implements QuotaStore {
-  readonly #counts = new Map<string, number>();
-
-  acquire(key: string, limit: number): boolean {
-    const held = this.#counts.get(key) ?? 0;
-    if (held >= limit) return false;
-    this.#counts.set(key, held + 1);
-    return true;
-  }
-
-  release(key: string): void {
-    const held = this.#counts.get(key) ?? 0;
-    if (held <= 1) this.#counts.delete(key);
-    else this.#counts.set(key, held - 1);
-  }
-
-  /** Units held for `key` (0 when none), or the total over all keys. */
-  held(key?: string): number {
-    if (key !== undefined) return this.#counts.get(key) ?? 0;
-    let total = 0;
-    for (const count of this.#counts.values()) total += count;
-    return total;
-  }
+/** What a quota's key is computed from, once the hook has given the connection its context. */
+export interface QuotaInfo<Context = unknown> {
+  readonly request: UpgradeRequest;
+  readonly route: string;
+  /** The client's address: the framework's after trust-proxy in an adapter, the socket's peer on plain node:http. */
+  readonly ip: string | undefined;
+  readonly context: Context;
 }
 
 export interface Quota {
   readonly limit: number;
   /** The key this connection counts against, or undefined to skip this quota for it. */
-  readonly key: (request: IncomingMessage, route: string, context: unknown) => string | undefined;
-  readonly store: QuotaStore;
-  /** Seconds suggested in Retry-After. Default 1. */
-  readonly retryAfter?: number;
+  readonly key: (info: QuotaInfo) => string | undefined;
+  readonly store: LeaseStore;
+  /** Seconds suggested in Retry-After when the quota is full. */
+  readonly retryAfter: number;
+  /** What a store that fails or times out means: refuse (503 STORE_UNAVAILABLE, the default) or admit. */
+  readonly onStoreError: OnStoreError;
+  /** Milliseconds a store call may take. */
+  readonly storeTimeout: number;
 }
 
-interface QuotaOptions {
-  store?: QuotaStore;
+export interface QuotaOptions {
+  store?: LeaseStore;
   retryAfter?: number;
+  onStoreError?: OnStoreError;
+  storeTimeout?: number;
 }
 
-/** Per client IP address (the socket's peer; behind a proxy, use `quotaPerKey` with the framework's IP). */
+/** Per client IP address (the framework's `req.ip` / `ctx.ip` / `request.ip`; the socket's peer on plain node:http). */
 export function quotaPerIp(limit: number, options: QuotaOptions = {}): Quota {
-  return quota(limit, (request) => `ip:${request.socket.remoteAddress ?? ''}`, options);
+  return quota('quotaPerIp', limit, ({ ip }) => `ip:${ip ?? ''}`, options);
 }
 
 /** Per route: a cap on a route's open connections. */
 export function quotaPerRoute(limit: number, options: QuotaOptions = {}): Quota {
-  return quota(limit, (_request, route) => `route:${route}`, options);
+  return quota('quotaPerRoute', limit, ({ route }) => `route:${route}`, options);
 }
 
-/** Per key of your choosing, with the hook's context, e.g. `(req, route, ctx) => ctx.userId`. */
+/** Per key of your choosing, with the hook's context, e.g. `({ context }) => context.userId`. */
 export function quotaPerKey<Context>(
   limit: number,
-  key: (request: IncomingMessage, route: string, context: Context) => string | undefined,
+  key: (info: QuotaInfo<Context>) => string | undefined,
   options: QuotaOptions = {},
 ): Quota {
+  if (typeof key !== 'function') throw new TypeError('wsgate: quotaPerKey(limit, key): key must be a function');
   return quota(
+    'quotaPerKey',
     limit,
-    (request, route, context) => {
-      const value = key(request, route, context as Context);
+    (info) => {
+      const value = key(info as QuotaInfo<Context>);
       return value === undefined ? undefined : `key:${value}`;
     },
     options,
   );
 }
 
-function quota(limit: number, key: Quota['key'], options: QuotaOptions): Quota {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new TypeError(`wsgate: a quota limit must be a positive integer, got ${limit}`);
-  return { limit, key, store: options.store ?? new MemoryQuotaStore(), retryAfter: options.retryAfter };
+function quota(name: string, limit: number, key: Quota['key'], options: QuotaOptions): Quota {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new TypeError(`wsgate: ${name}(limit): limit must be a positive integer, got ${String(limit)}`);
+  }
+  return {
+    limit,
+    key,
+    store: options.store ?? new MemoryLeaseStore(),
+    retryAfter: options.retryAfter ?? 1,
+    onStoreError: options.onStoreError ?? 'fail-closed',
+    storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
+  };
 }
 
+/** Gives back every lease taken for one connection; safe to call more than once. */
+export type Release = () => void;
+
 /**
- * Takes every quota or none: on the first full one, what was taken is given back and the answer is 429.
- * On success, returns the release function, which gives everything back once however often it is called.
+ * Takes every quota or none, all stores asked at once: on the first full one, what was taken is given
+ * back and the answer is 429. A store error is reported through `report` and, per the quota's
+ * `onStoreError`, refuses (503) or skips that quota.
  */
 export async function acquireQuotas(
   quotas: readonly Quota[],
-  request: IncomingMessage,
-  route: string,
-  context: unknown,
-): Promise<(() => void) | Rejection> {
-  const taken: Array<[QuotaStore, string]> = [];
-  const releaseAll = () => {
-    for (const [store, key] of taken.splice(0)) {
-      // A shared store that fails to release must not become an unhandled rejection.
-      const released = store.release(key);
-      if (released !== undefined) released.catch(() => {});
-    }
+  info: QuotaInfo,
+  report: (error: unknown) => void,
+): Promise<Release | Rejection> {
+  const held: Array<[LeaseStore, Lease]> = [];
+  const release: Release = () => {
+    for (const [store, lease] of held.splice(0)) releaseQuietly(store, lease);
   };
-  for (const q of quotas) {
-    const key = q.key(request, route, context);
-    if (key === undefined) continue;
-    if (!(await q.store.acquire(key, q.limit))) {
-      releaseAll();
-      return reject.quotaExceeded(q.retryAfter ?? 1);
+  const asks = quotas.map((q) => {
+    const key = q.key(info);
+    if (key === undefined) return undefined;
+    return callStore(
+      () => q.store.acquire(key, q.limit),
+      q.storeTimeout,
+      (late) => late !== undefined && releaseQuietly(q.store, late),
+    );
+  });
+  const answers = await Promise.all(asks);
+  let refusal: Rejection | undefined;
+  answers.forEach((answer: StoreResult<Lease | undefined> | undefined, i) => {
+    const q = quotas[i] as Quota;
+    if (answer === undefined) return;
+    if (!answer.ok) {
+      report(answer.error);
+      if (q.onStoreError === 'fail-closed') refusal ??= reject.storeUnavailable;
+    } else if (answer.value === undefined) {
+      refusal ??= reject.quotaExceeded(q.retryAfter);
+    } else {
+      held.push([q.store, answer.value]);
     }
-    taken.push([q.store, key]);
+  });
+  if (refusal !== undefined) {
+    release();
+    return refusal;
   }
-  return releaseAll;
+  return release;
+}
+
+/** A shared store that fails to release lets the lease expire; it must not become an unhandled rejection. */
+function releaseQuietly(store: LeaseStore, lease: Lease): void {
+  try {
+    const released = store.release(lease);
+    if (released !== undefined) released.catch(() => {});
+  } catch {
+    // as above
+  }
 }

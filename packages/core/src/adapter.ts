@@ -1,0 +1,47 @@
+/**
+ * `@wsgate/core/adapter`: what a framework adapter needs, and nothing an application does. An adapter
+ * translates; every protocol answer and every policy comes from here (docs/architecture.md, "Adapters"):
+ *
+ *   server 'upgrade'  -> openAppUpgrade(gate, req, socket, head, runTheApp)   the core's checks first
+ *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired() through the framework (426)
+ *                        admit(handshake, route, view)     as soon as the route is known
+ *                        [the route's own middleware]
+ *                        upgrade.take() && accept(handshake, route, view)
+ */
+
+import type { Gate } from './gate.js';
+import { gateState } from './gate.js';
+import { compileRoute, type Route, type RouteOptions } from './route.js';
+import type { ConnectionHandler } from './upgrade.js';
+
+export {
+  type AppUpgrade,
+  type AppUpgradeOptions,
+  asksForWebSocket,
+  openAppUpgrade,
+  upgradeOf,
+  upgradeRequired,
+} from './app-upgrade.js';
+export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
+export type { Handshake } from './handshake.js';
+export { pathOf } from './node.js';
+export { accept, admit } from './pipeline.js';
+export type { Route } from './route.js';
+
+/**
+ * Compiles a route over the gate's options (its defaults), once, when the app defines it: a bad option
+ * is a TypeError then, naming it.
+ */
+export function defineRoute<Context>(
+  gate: Gate,
+  path: string,
+  options: RouteOptions<Context>,
+  handler: ConnectionHandler<Context>,
+): Route<Context> {
+  return compileRoute(path, gateState(gate).options, options, handler);
+}
+
+/** Reports a programming error (an adapter's handler that threw) where the gate reports its own. */
+export function reportError(gate: Gate, error: unknown, request: import('./facts.js').UpgradeRequest): void {
+  gateState(gate).events.report(error, request);
+}

@@ -1,0 +1,82 @@
+/**
+ * The facts a handshake is decided from. A transport reads them off the wire (method, version, raw
+ * header lines, the authority the request names, the connection's own scheme and peer); an adapter adds
+ * what its framework knows better (scheme, host and client IP after trust-proxy, parsed cookies, headers
+ * the app set). The rules read nothing else, so they can be tested over plain values.
+ */
+
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { HeaderLines } from './http/raw-headers.js';
+import type { HeaderFields } from './http/response.js';
+
+/** Which protocol carried the handshake: an HTTP/1.1 upgrade (RFC 6455), an HTTP/2 extended CONNECT (RFC 8441), or the legacy draft-hixie-76. */
+export type TransportName = 'http/1.1' | 'h2' | 'hixie-76';
+
+/** The request as node:http, or node:http2's compatibility API, presents it. */
+export type UpgradeRequest = IncomingMessage | Http2ServerRequest;
+
+/** What the transport read off the wire. */
+export interface WireFacts {
+  readonly transport: TransportName;
+  readonly request: UpgradeRequest;
+  /** Every header line as received (pseudo-headers excluded), for the checks that must see duplicates. */
+  readonly headers: HeaderLines;
+  /** The Host header's value (HTTP/1) or :authority (HTTP/2). */
+  readonly hostHeader: string;
+  /**
+   * The authority the request names: the absolute-form target's (RFC 9112 §3.2.2, which then overrides
+   * Host), else Host (HTTP/1) or :authority (HTTP/2). Already checked against the Host policy.
+   */
+  readonly authority: string;
+  /** Whether the connection itself is TLS. */
+  readonly encrypted: boolean;
+  /** The peer's address (a system call on first read, so read only when a rule needs it). */
+  readonly peerAddress: string | undefined;
+}
+
+/**
+ * What an adapter's framework knows better than the wire, each read only if a rule needs it (an adapter
+ * implements them as getters: trust-proxy resolution is not free). Absent members fall back to the wire.
+ */
+export interface FrameworkView {
+  /** The request's own scheme after trust-proxy (`req.secure`, `ctx.secure`, `request.protocol`). */
+  readonly secure?: boolean | undefined;
+  /** The request's own authority after trust-proxy (`req.host` with its port); checked by the Host policy too. */
+  readonly host?: string | undefined;
+  /** The client's address after trust-proxy (`req.ip`, `ctx.ip`, `request.ip`), for quotas and rate limits. */
+  readonly ip?: string | undefined;
+  /** The framework's parsed cookies (cookie-parser, Koa, @fastify/cookie). */
+  readonly cookies?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Signed cookies the framework verified; forged ones absent. */
+  readonly signedCookies?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Headers the app set on its response before the route took the handshake (see `carriedHeaders`). */
+  readonly responseHeaders?: HeaderFields | undefined;
+}
+
+/** The request's own scheme, authority and client, as the rules see them: the framework's view, else the wire's. */
+export class RequestSite {
+  readonly wire: WireFacts;
+  readonly view: FrameworkView | undefined;
+  #secure: boolean | undefined;
+  #host: string | undefined;
+
+  constructor(wire: WireFacts, view: FrameworkView | undefined) {
+    this.wire = wire;
+    this.view = view;
+  }
+
+  get secure(): boolean {
+    this.#secure ??= this.view?.secure ?? this.wire.encrypted;
+    return this.#secure;
+  }
+
+  get host(): string {
+    this.#host ??= this.view?.host ?? this.wire.authority;
+    return this.#host;
+  }
+
+  get ip(): string | undefined {
+    return this.view?.ip ?? this.wire.peerAddress;
+  }
+}

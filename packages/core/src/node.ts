@@ -1,0 +1,108 @@
+/**
+ * The gate on a plain node:http(s) server: upgrades routed by exact path (query ignored). Attaching
+ * changes nothing for requests that are not WebSocket handshakes for a route:
+ *
+ *   - a WebSocket handshake on a route's path: the pipeline, then the route's handler;
+ *   - a WebSocket handshake on any other path: the core's checks, then the server's own 'request'
+ *     listeners answer it as the ordinary request it also is (or `fallback`, for another upgrade handler);
+ *   - an upgrade to another protocol (h2c…): an ordinary request for the 'request' listeners, as if no
+ *     upgrade listener existed (RFC 9110 §7.8 lets a server ignore Upgrade); on a route's path, 426;
+ *   - a plain request on a route's path: 426 through `handleRequest`, from the app's request handler.
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { asksForWebSocket, openAppUpgrade, upgradeOf, upgradeRequired } from './app-upgrade.js';
+import type { Gate } from './gate.js';
+import type { GateState } from './gate-state.js';
+import { closeAfterFlush, formatRejection } from './http/response.js';
+import { accept, open } from './pipeline.js';
+import { reject } from './rejection.js';
+import type { Route } from './route.js';
+import { chooseHttp1Transport } from './transport/choose.js';
+import { whenSocketFree } from './transport/pending-socket.js';
+
+export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** What `attach` needs of a server: node:http, node:https, or an HTTP/2 server with allowHTTP1. */
+export interface UpgradeServer {
+  on(event: 'upgrade', listener: UpgradeListener): unknown;
+}
+
+/** A server that may also serve ordinary requests (for upgrades that are not for a route). */
+type RequestServer = { listenerCount?(event: 'request'): number; emit?(event: 'request', ...args: unknown[]): boolean };
+
+export function pathOf(request: { url?: string | undefined }): string {
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/**
+ * One upgrade request on `server`. `fallback` takes WebSocket handshakes for paths without a route
+ * (another library's upgrade handler); without it, the server's 'request' listeners answer them.
+ */
+export function dispatchUpgrade(
+  gate: Gate,
+  state: GateState,
+  routes: ReadonlyMap<string, Route<unknown>>,
+  server: RequestServer | undefined,
+  fallback: UpgradeListener | undefined,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const route = routes.get(pathOf(request));
+  if (route === undefined) {
+    if (fallback !== undefined) fallback(request, socket, head);
+    else serveAsRequest(gate, server, request, socket, head);
+    return;
+  }
+  if (!asksForWebSocket(request)) {
+    refuseOnSocket(socket);
+    return;
+  }
+  whenSocketFree(socket, () => {
+    const handshake = open(state, chooseHttp1Transport(request, socket, head));
+    if (handshake !== undefined) void accept(handshake, route);
+  });
+}
+
+/** The upgrade as an ordinary request, for the server's 'request' listeners (or 404 when it has none). */
+function serveAsRequest(
+  gate: Gate,
+  server: RequestServer | undefined,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  openAppUpgrade(gate, request, socket, head, (req, res) => {
+    if (server?.emit !== undefined && (server.listenerCount?.('request') ?? 0) > 0) {
+      server.emit('request', req, res);
+      return;
+    }
+    const handshake = upgradeOf(req)?.handshake;
+    if (handshake !== undefined) handshake.reject(reject.notFound);
+    else res.writeHead(404).end();
+  });
+}
+
+function refuseOnSocket(socket: Duplex): void {
+  socket.on('error', () => {});
+  closeAfterFlush(socket, formatRejection(reject.notAnUpgrade));
+}
+
+/**
+ * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 and
+ * returns true; returns false for every other request.
+ */
+export function handleRequest(
+  routes: ReadonlyMap<string, Route<unknown>>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): boolean {
+  if (!routes.has(pathOf(request))) return false;
+  const { status, headers, body } = upgradeRequired();
+  response.writeHead(status, headers).end(request.method === 'HEAD' ? undefined : body);
+  return true;
+}
