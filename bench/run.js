@@ -109,8 +109,20 @@ const header = () => ({
   date: new Date().toISOString(),
 });
 
+/** Where --publish puts each chart (docs/<name>.svg) and the alt text the README gives it. */
+const PUBLISHED = {
+  latest: {
+    name: 'bench',
+    alt: 'Bar chart: handshakes/s and server CPU µs per handshake for every server, grouped by app work',
+  },
+  paired: {
+    name: 'bench-paired',
+    alt: 'Bar chart: handshakes/s and server CPU µs per handshake, each wsgate server beside its peer in alternating windows',
+  },
+};
+
 /** Writes the JSON and the chart; with --publish, copies the chart to docs/ and updates the README. */
-function write(base, out, chart, docsName, alt) {
+function write(base, out, chart) {
   const json = path.join(resultsDir, `${base}.json`);
   const svg = path.join(resultsDir, `${base}.svg`);
   writeFileSync(json, `${JSON.stringify(out, null, 2)}\n`);
@@ -120,7 +132,7 @@ function write(base, out, chart, docsName, alt) {
     written.push(svg);
   }
   const lines = [`wrote ${written.map(rel).join(', ')}`];
-  if (args.publish && chart) lines.push(...publish(svg, docsName, out, alt));
+  if (args.publish && chart) lines.push(...publish(svg, PUBLISHED[base].name, out, PUBLISHED[base].alt));
   return lines.join('\n');
 }
 
@@ -154,8 +166,7 @@ if (kind === 'profile') {
     notes,
     durationMs: elapsed(),
   };
-  const chart = pairs.length ? pairedChart(out) : null;
-  console.log(`${pairedReport(out)}\n\n${write('paired', out, chart, 'bench-paired', 'Paired handshake bench chart')}`);
+  console.log(`${pairedReport(out)}\n\n${write('paired', out, pairs.length ? pairedChart(out) : null)}`);
 } else {
   log(`${modeName} mode: ${selected.length} server(s), concurrency ${cfg.concurrency.join('/')}, ${cfg.reps} rep(s)`);
   const servers = await startAll(selected, loadgen, {
@@ -194,6 +205,7 @@ if (kind === 'profile') {
     throughputPhaseMs,
     durationMs: elapsed(),
   };
-  const chart = out.results.length ? sequentialChart(out) : null;
-  console.log(`${sequentialReport(out, servers)}\n\n${write('latest', out, chart, 'bench', 'Handshake bench chart')}`);
+  console.log(
+    `${sequentialReport(out, servers)}\n\n${write('latest', out, out.results.length ? sequentialChart(out) : null)}`,
+  );
 }

@@ -35,7 +35,9 @@ export const machineText = (out) => `${out.machine.cpus} × ${out.machine.model}
 const runKind = (out) => `${out.paired ? `${out.config.interleave ? 'interleaved ' : ''}paired ` : ''}${out.mode} run`;
 
 /** One line saying what a chart shows: date, mode, machine. Also the README caption. */
-export const caption = (out) => `${out.date.slice(0, 10)}, ${runKind(out)}, ${machineText(out)}, a shared machine`;
+export const caption = (out) =>
+  `${out.date.slice(0, 10)}, ${runKind(out)}, ${machineText(out)}, a shared machine` +
+  (out.config?.loadAtStart == null ? '' : ` (1-minute load ${out.config.loadAtStart} when it started)`);
 
 /** The chart's own subtitle: the caption's facts, shorter, then the run's shape. */
 const subtitle = (out, shape) => `${out.date.slice(0, 10)} · ${runKind(out)} · ${machineText(out)} (shared) · ${shape}`;
@@ -105,16 +107,19 @@ export function pairedChart(out) {
     rows: [row(p.wsgate, p.wsgateSide), row(p.peer, p.peerSide)],
   }));
   const round = cfg.interleave
-    ? `a window of ${cfg.perWindow * 2} handshakes shared by both sides, alternating handshake by handshake`
-    : `two back-to-back windows of ${cfg.perWindow} handshakes, one per side`;
+    ? 'one window shared by both sides, the generator alternating handshake by handshake'
+    : 'two back-to-back windows, one per side';
   return {
     title: `wsgate handshake bench: wsgate and its peer, ${cfg.interleave ? 'interleaved' : 'in alternating windows'}`,
-    subtitle: subtitle(out, `concurrency ${cfg.concurrency} · ${cfg.rounds} rounds · medians over rounds`),
+    subtitle: subtitle(
+      out,
+      `concurrency ${cfg.concurrency} · ${cfg.rounds} rounds × ${cfg.perWindow} handshakes per side · medians over rounds`,
+    ),
     whisker: 'interquartile range over rounds',
     groups,
     footnote: [
       CPU_NOTE,
-      `A round is ${round}. Ratio = wsgate / peer within a round, median over rounds, with its 95% confidence interval.`,
+      `A round is ${round}. Ratio = wsgate / peer within a round; median over rounds and its 95% confidence interval.`,
     ],
   };
 }
