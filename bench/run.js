@@ -3,7 +3,7 @@
 //   node bench/run.js                 full mode (concurrency 1, 64, 512; 10,000 idle connections)
 //   node bench/run.js --quick         concurrency 64 only, smaller counts, 2,000 idle connections
 //   node bench/run.js --only ws,wsgate-core [--reps N]
-//   node bench/run.js --paired [--quick] [--rounds N]   wsgate and its peer live at once, alternating windows
+//   node bench/run.js --paired [--quick] [--interleave] [--rounds N]   wsgate and its peer live at once
 //   node bench/run.js --profile wsgate-express[,express-ws] [--quick]   CPU profile of the measured window
 //   add --publish to copy the chart to docs/ and update its caption in the root README
 //
