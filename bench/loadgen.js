@@ -5,6 +5,7 @@
 //
 // IPC protocol (parent -> loadgen):
 //   { type: 'run',  id, port, path, concurrency, count, warmup, timeLimitMs }  -> { type: 'result', id, ... }
+//     (or `ports: [a, b]` instead of `port`: the servers take turns, and the result has `perPort`)
 //   { type: 'hold', id, port, path, concurrency, count, timeLimitMs }          -> { type: 'held', id, ... }
 //   { type: 'release', id }                                                     -> { type: 'released', id, ... }
 // Every loop is bounded by a handshake count and a wall-clock limit.
@@ -118,10 +119,13 @@ function percentile(sorted, p) {
 /**
  * `count` handshakes with `concurrency` of them in flight. Returns stats; `sockets` when keep=true.
  * Stops issuing new handshakes once `timeLimitMs` has passed (reported as timedOut).
+ * With `ports` (several servers), handshake i goes to ports[i % ports.length], so the servers take turns
+ * handshake by handshake, and `perPort` gives each one's figures.
  */
-async function load({ port, path = '/ws', concurrency, count, timeLimitMs = 60_000, keep = false }) {
+async function load({ port, ports = [port], path = '/ws', concurrency, count, timeLimitMs = 60_000, keep = false }) {
   const { keys, accepts } = makeKeys(count);
-  const requests = keys.map((k) => requestBytes(port, path, k));
+  const requests = keys.map((k, i) => requestBytes(ports[i % ports.length], path, k));
+  const perPort = ports.map((p) => ({ port: p, ok: 0, failed: 0, latencies: [] }));
   const latencies = new Float64Array(count);
   const sockets = keep ? [] : undefined;
   const errors = new Map();
@@ -139,9 +143,12 @@ async function load({ port, path = '/ws', concurrency, count, timeLimitMs = 60_0
         return;
       }
       const i = next++;
-      const r = await handshake(port, requests[i], accepts[i], keep);
+      const target = perPort[i % ports.length];
+      const r = await handshake(target.port, requests[i], accepts[i], keep);
       if (r.ok) {
         latencies[ok++] = r.ms;
+        target.ok++;
+        if (ports.length > 1) target.latencies.push(r.ms);
         if (keep) {
           r.socket.on('error', () => {});
           r.socket.resume();
@@ -149,6 +156,7 @@ async function load({ port, path = '/ws', concurrency, count, timeLimitMs = 60_0
         }
       } else {
         failed++;
+        target.failed++;
         errors.set(r.error, (errors.get(r.error) || 0) + 1);
       }
     }
@@ -158,17 +166,26 @@ async function load({ port, path = '/ws', concurrency, count, timeLimitMs = 60_0
   await Promise.all(workers);
   const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
   const sorted = latencies.subarray(0, ok).sort();
+  const rate = (n) => (elapsedMs > 0 ? (n / elapsedMs) * 1000 : 0);
   return {
     ok,
     failed,
     attempted: next,
     timedOut,
     elapsedMs,
-    handshakesPerSec: elapsedMs > 0 ? (ok / elapsedMs) * 1000 : 0,
+    handshakesPerSec: rate(ok),
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     maxMs: sorted.length ? sorted[sorted.length - 1] : null,
     errors: Object.fromEntries([...errors].sort((a, b) => b[1] - a[1]).slice(0, 5)),
+    ...(ports.length > 1
+      ? {
+          perPort: perPort.map((t) => {
+            const l = Float64Array.from(t.latencies).sort();
+            return { port: t.port, ok: t.ok, failed: t.failed, p50Ms: percentile(l, 50), p99Ms: percentile(l, 99) };
+          }),
+        }
+      : {}),
     sockets,
   };
 }

@@ -1,8 +1,11 @@
-// What every bench server shares: listen on 127.0.0.1, report the port, answer memory probes.
+// What every bench server shares: listen on 127.0.0.1, report the port, answer memory probes and open and
+// close measured windows (CPU, GC, profile: see _window.js).
 //
 // The runner forks each server file with an IPC channel and `--expose-gc`, env PORT=0 and HOST=127.0.0.1.
 // A server file builds its http.Server, attaches its app, then calls `await listen(server)` (or, when the
 // framework insists on listening itself, `report(server)` once it listens). See bench/README.md.
+
+import { onWindowMessage, watchConnections } from './_window.js';
 
 const BACKLOG = 1024; // same for every server, above the highest concurrency level (512)
 
@@ -25,6 +28,7 @@ export function listen(server) {
 export function report(server) {
   const { port } = server.address();
   reported = server;
+  watchConnections(server);
   process.stdout.write(`${JSON.stringify({ port })}\n`);
   process.send?.({ type: 'listening', port });
   return port;
@@ -57,6 +61,7 @@ export async function measureMemory() {
 if (process.send) {
   process.on('message', async (msg) => {
     if (msg?.type === 'memory') process.send({ type: 'memory', id: msg.id, ...(await measureMemory()) });
+    else if (msg?.type === 'window') await onWindowMessage(msg);
   });
   // The runner went away (or closed the channel): leave without waiting for open sockets.
   process.on('disconnect', () => process.exit(0));
