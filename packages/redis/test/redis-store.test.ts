@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MemoryLeaseStore } from '../../core/src/policy/memory-stores.js';
 import {
   createRedisStore,
   type Lease,
@@ -7,6 +9,7 @@ import {
   RedisStoreError,
   type RedisStoreOptions,
 } from '../src/index.js';
+import { HIT } from '../src/scripts.js';
 import { clientKinds, connect, type TestClient } from './clients.js';
 import { describeWithRedis, type RedisServer, startRedisServer } from './redis-server.js';
 
@@ -69,6 +72,36 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       expect(await store.acquire('user:42', 5)).toBeDefined();
       expect(await store.acquire('user:42', 5)).toBeUndefined();
       expect(errors).toEqual([]);
+    });
+
+    it('agrees with the in-memory store on any sequence of acquires and releases', async () => {
+      const op = fc.oneof(fc.record({ acquire: fc.integer({ min: 0, max: 2 }) }), fc.record({ release: fc.nat() }));
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 30 }), async (limit, ops) => {
+          const runPrefix = `${prefix}${++run}:`;
+          const store = open({ prefix: runPrefix });
+          const model = new MemoryLeaseStore();
+          const granted: Array<[Lease, Lease]> = []; // [redis lease, model lease], released ones included
+          for (const o of ops) {
+            if ('acquire' in o) {
+              const key = `k${o.acquire}`;
+              const [lease, expected] = [await store.acquire(key, limit), model.acquire(key, limit)];
+              expect(lease === undefined).toBe(expected === undefined);
+              if (lease && expected) granted.push([lease, expected]);
+            } else if (granted.length > 0) {
+              const [lease, expected] = granted[o.release % granted.length]!;
+              await store.release(lease);
+              model.release(expected);
+            }
+          }
+          for (const key of ['k0', 'k1', 'k2'])
+            expect(await inspect.zcard(`${runPrefix}lease:${key}`)).toBe(model.held(key));
+          expect(store.stats().leasesHeld).toBe(model.held());
+          await store.close({ release: true });
+        }),
+        { numRuns: 25 },
+      );
     });
 
     it('sends nothing for a lease released twice, or one it never gave', async () => {
@@ -183,6 +216,23 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const ttl = await inspect.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(10_000);
+
+      // To the millisecond: the script between two TIMEs in one transaction, which Redis runs without a
+      // break; when both TIMEs fall in the same millisecond, that is the script's `now`.
+      let exact = 0;
+      for (let i = 0; i < 20 && exact < 3; i++) {
+        const replies = await inspect.multi().time().evalsha(HIT.sha, 1, key, 5, 10_000, `probe:${i}`).time().exec();
+        const [t1, verdict, t2] = replies!.map(([error, reply]) => {
+          expect(error).toBeNull();
+          return reply as [string, string] | [number, number];
+        });
+        const ms = ([seconds, micros]: [string, string]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+        const [start, end] = [ms(t1 as [string, string]), ms(t2 as [string, string])];
+        if (start !== end) continue;
+        expect(verdict).toEqual([0, oldest + 10_000 - start]);
+        exact++;
+      }
+      expect(exact).toBe(3);
     });
 
     it('allows again once the window has slid past the oldest attempt', async () => {
