@@ -1,0 +1,4 @@
+export type { IoredisClient, NodeRedisClient, RedisClient } from './client.js';
+export { RedisStoreError, type RedisStoreErrorCode } from './errors.js';
+export { createRedisStore, type RedisStore, type RedisStoreOptions, type RedisStoreStats } from './redis-store.js';
+export type { Lease, LeaseStore, RateStore, RateVerdict } from './store-types.js';
