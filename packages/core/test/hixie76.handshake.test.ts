@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  formatHixie76Response,
+  hixie76Challenge,
+  hixie76Keys,
+  hixie76Location,
+  hixie76ResponseHeaders,
+  isHixie76Request,
+  parseHixie76Key,
+} from '../src/handshake/hixie76.js';
+import { UnsafeHeaderError } from '../src/http/response.js';
+import { Rejection } from '../src/rejection.js';
+import { generateHixie76Key, referenceKeyNumber } from './fixtures/hixie76-client.js';
+
+const KEY1 = '4 @1  46546xW%0l 1 5';
+const KEY2 = '12998 5 Y3 1  .P00';
+const KEY3 = Buffer.from('^n:ds[4U', 'latin1');
+const codeOf = (result: unknown) => (result instanceof Rejection ? result.code : undefined);
+
+describe('draft-76 §1.3: the worked example, byte for byte', () => {
+  it('reads the two numbers out of the keys (§5.2 steps 4-7)', () => {
+    expect(parseHixie76Key(KEY1)).toBe(4_146_546_015 / 5);
+    expect(parseHixie76Key(KEY1)).toBe(829_309_203);
+    expect(parseHixie76Key(KEY2)).toBe(259_970_620);
+  });
+
+  it("answers 8jKS'y:G*Co,Wxa- (§5.2 steps 8-9)", () => {
+    const keys = hixie76Keys(['Sec-WebSocket-Key1', KEY1, 'Sec-WebSocket-Key2', KEY2]);
+    if (keys instanceof Rejection) throw new Error(keys.code);
+    expect(hixie76Challenge(keys.number1, keys.number2, KEY3).toString('latin1')).toBe("8jKS'y:G*Co,Wxa-");
+  });
+
+  it("writes the example's response exactly (§5.2 steps 10-13)", () => {
+    const response = formatHixie76Response(
+      {
+        origin: 'http://example.com',
+        location: hixie76Location(false, 'example.com', '/demo'),
+        protocol: 'sample',
+      },
+      hixie76Challenge(829_309_203, 259_970_620, KEY3),
+    );
+    expect(response.toString('latin1')).toBe(
+      'HTTP/1.1 101 WebSocket Protocol Handshake\r\n' +
+        'Upgrade: WebSocket\r\n' +
+        'Connection: Upgrade\r\n' +
+        'Sec-WebSocket-Origin: http://example.com\r\n' +
+        'Sec-WebSocket-Location: ws://example.com/demo\r\n' +
+        'Sec-WebSocket-Protocol: sample\r\n' +
+        '\r\n' +
+        "8jKS'y:G*Co,Wxa-",
+    );
+  });
+});
+
+describe('parseHixie76Key (§5.2 steps 4-7)', () => {
+  it.each([
+    ['1 0 ', 5],
+    ['10 ', 10],
+    [' 10', 10],
+    ['1  2', 6],
+    ['a1b2c 3d', 123],
+    ['0 0', 0],
+    ['0 ', 0],
+    ['  0  ', 0],
+    ['00000000000000000000000000000042 ', 42], // leading zeros add nothing
+    [`${'0'.repeat(10_000)}4294967295 `, 4_294_967_295],
+    ['4294967295 ', 4_294_967_295], // the largest key-number the draft allows
+    ['٣ 3', 3], // an Arabic-Indic three is an "other character", not a digit
+    ['３ 3', 3], // so is a fullwidth three
+    ['1\t2 ', 12], // a tab is not a space
+  ])('%j -> %s', (key, expected) => {
+    expect(parseHixie76Key(key)).toBe(expected);
+  });
+
+  it.each([
+    ['no space: "a symptom of a cross-protocol attack" (step 5)', '12345'],
+    ['no space, only a tab', '1\t2'],
+    ['no digit at all', '  abc  '],
+    ['empty', ''],
+    ['not an integral multiple of the spaces (step 6)', '10   '],
+    ['2^32 - 1 over two spaces, which is not an integer', '42949 67295 '],
+    ['one over 2^32 - 1 (step 4: "a symptom of an attack")', '4294967296 '],
+    ['over 2^32 - 1 even though the quotient would fit', '8589934590  '],
+    ['a thousand digits', `${'9'.repeat(1000)} `],
+    ['digits spread among noise that add up past 2^32 - 1', '4x2y9z4 9 6 7 2 9 6'],
+  ])('refuses %s', (_why, key) => {
+    const result = parseHixie76Key(key);
+    expect(result).toBeInstanceOf(Rejection);
+    expect((result as Rejection).status).toBe(400);
+    expect(codeOf(result)).toBe('BAD_KEY');
+  });
+
+  it('a key built by the client algorithm of §4.1 (steps 16-22) always reads back as its number', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1 }),
+        (draws) => {
+          let i = 0;
+          const { key, number } = generateHixie76Key(() => draws[i++ % draws.length] as number);
+          expect(key.startsWith(' ') || key.endsWith(' ')).toBe(false);
+          expect(parseHixie76Key(key)).toBe(number);
+        },
+      ),
+    );
+  });
+
+  it('never throws, and agrees with a BigInt reading of the draft, on any string', () => {
+    const keyish = fc.string({
+      unit: fc.constantFrom('0', '1', '2', '5', '9', ' ', ' ', 'x', '\t', '٣'),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(fc.oneof(keyish, fc.string({ unit: 'binary', maxLength: 64 })), (key) => {
+        const result = parseHixie76Key(key);
+        const expected = referenceKeyNumber(key);
+        if (expected === undefined) expect(codeOf(result)).toBe('BAD_KEY');
+        else expect(result).toBe(expected);
+      }),
+    );
+  });
+});
+
+describe('isHixie76Request and hixie76Keys', () => {
+  const keys = ['Sec-WebSocket-Key1', KEY1, 'Sec-WebSocket-Key2', KEY2];
+  it.each([
+    [keys, true],
+    [['sec-websocket-key1', KEY1, 'SEC-WEBSOCKET-KEY2', KEY2], true],
+    [[...keys, 'Sec-WebSocket-Version', '13'], false],
+    [[...keys, 'Sec-WebSocket-Version', ''], false],
+    [['Sec-WebSocket-Key1', KEY1], false],
+    [['Sec-WebSocket-Key2', KEY2], false],
+    [['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version', '13'], false],
+    [[], false],
+  ])('%j -> %s', (headers, expected) => {
+    expect(isHixie76Request(headers)).toBe(expected);
+  });
+
+  it.each([
+    ['missing key2', ['Sec-WebSocket-Key1', KEY1]],
+    ['key1 twice', [...keys, 'Sec-WebSocket-Key1', KEY1]],
+    ['key2 twice', [...keys, 'Sec-WebSocket-Key2', KEY2]],
+    ['a bad key1', ['Sec-WebSocket-Key1', '123', 'Sec-WebSocket-Key2', KEY2]],
+    ['a bad key2', ['Sec-WebSocket-Key1', KEY1, 'Sec-WebSocket-Key2', '4294967296 ']],
+  ])('%s is 400 BAD_KEY', (_why, headers) => {
+    expect(codeOf(hixie76Keys(headers))).toBe('BAD_KEY');
+  });
+});
+
+describe('hixie76Challenge', () => {
+  it('refuses a key3 that is not 8 bytes and numbers outside 32 bits, as a caller bug', () => {
+    expect(() => hixie76Challenge(1, 2, Buffer.alloc(7))).toThrow(RangeError);
+    expect(() => hixie76Challenge(1, 2, Buffer.alloc(9))).toThrow(RangeError);
+    expect(() => hixie76Challenge(2 ** 32, 2, KEY3)).toThrow(RangeError);
+    expect(() => hixie76Challenge(-1, 2, KEY3)).toThrow(RangeError);
+  });
+  it('is 16 bytes for any input', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(0xffff_ffff),
+        fc.nat(0xffff_ffff),
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        (a, b, k) => {
+          expect(hixie76Challenge(a, b, Buffer.from(k))).toHaveLength(16);
+        },
+      ),
+    );
+  });
+});
+
+describe('hixie76Location (§3.2, §5.2)', () => {
+  it.each([
+    [false, 'example.com', '/demo', 'ws://example.com/demo'],
+    [false, 'Example.COM:8080', '/a?b=C', 'ws://example.com:8080/a?b=C'],
+    [false, 'example.com:80', '/', 'ws://example.com/'],
+    [false, 'example.com:443', '/', 'ws://example.com:443/'],
+    [true, 'example.com:443', '/chat', 'wss://example.com/chat'],
+    [true, 'example.com:80', '/chat', 'wss://example.com:80/chat'],
+    [false, '[::1]:80', '/', 'ws://[::1]/'],
+    [false, '[::1]:9000', '/', 'ws://[::1]:9000/'],
+    [false, '[::1]', '/', 'ws://[::1]/'],
+  ])('secure=%s host=%j resource=%j -> %s', (secure, host, resource, expected) => {
+    expect(hixie76Location(secure, host, resource)).toBe(expected);
+  });
+});
+
+describe('the response fields (§5.2 step 11)', () => {
+  it('sends the origin in ASCII lower case and leaves it out when the request had none', () => {
+    expect(hixie76ResponseHeaders({ origin: 'HTTP://Example.com', location: 'ws://x/' })).toMatchObject({
+      'Sec-WebSocket-Origin': 'http://example.com',
+    });
+    expect(hixie76ResponseHeaders({ location: 'ws://x/' })).not.toHaveProperty('Sec-WebSocket-Origin');
+    expect(hixie76ResponseHeaders({ location: 'ws://x/' })).not.toHaveProperty('Sec-WebSocket-Protocol');
+  });
+  it("adds the application's headers but never lets them replace the handshake's", () => {
+    const headers = hixie76ResponseHeaders({
+      location: 'ws://x/',
+      headers: { 'Set-Cookie': ['a=1', 'b=2'], upgrade: 'h2c', 'SEC-WEBSOCKET-LOCATION': 'ws://evil/' },
+    });
+    expect(headers).toEqual({
+      Upgrade: 'WebSocket',
+      Connection: 'Upgrade',
+      'Sec-WebSocket-Location': 'ws://x/',
+      'Set-Cookie': ['a=1', 'b=2'],
+    });
+  });
+  it('refuses to write CR, LF or NUL in any field', () => {
+    const challenge = Buffer.alloc(16);
+    expect(() => formatHixie76Response({ location: 'ws://x/\r\nX: y' }, challenge)).toThrow(UnsafeHeaderError);
+    expect(() => formatHixie76Response({ location: 'ws://x/', protocol: 'a\nb' }, challenge)).toThrow(
+      UnsafeHeaderError,
+    );
+    expect(() => formatHixie76Response({ location: 'ws://x/', origin: 'http://a\0' }, challenge)).toThrow(
+      UnsafeHeaderError,
+    );
+    expect(() => formatHixie76Response({ location: 'ws://x/', headers: { 'Bad Name': 'v' } }, challenge)).toThrow(
+      UnsafeHeaderError,
+    );
+  });
+});
