@@ -100,3 +100,33 @@ describe.each(fixtures)('$name: in memory and over TCP', ({ create }) => {
     expect(results.tcp).toEqual(results.memory);
   });
 });
+
+// The one difference by default: the core's Host policy asks whether the connection arrived on a loopback
+// address. Over TCP it did (the kit listens on 127.0.0.1); in memory there is no address, which counts as
+// not loopback, so any well-formed Host is served. Given the address, memory answers as TCP does.
+describe.each(fixtures)('$name: the default Host policy', ({ create }) => {
+  it('a foreign Host: refused over TCP; served in memory without an address, refused with one', async () => {
+    const outcomes: Record<string, unknown> = {};
+    const ways = {
+      tcp: { transport: 'tcp' },
+      memory: {},
+      'memory on 127.0.0.1': { connection: { localAddress: '127.0.0.1' } },
+    } as const;
+    for (const [way, options] of Object.entries(ways)) {
+      const fixture = await create();
+      open.push(fixture);
+      const response = await handshake(fixture.target, '/chat', {
+        ...options,
+        host: 'rebound.example:3000', // and Origin http://rebound.example:3000: same-origin, as in a rebinding attack
+        cookies: { sid: 'ada' },
+        protocols: 'chat.v2',
+      });
+      outcomes[way] = [response.status, lastEvent(fixture)?.[1]];
+    }
+    expect(outcomes).toEqual({
+      tcp: [403, 'HOST_FORBIDDEN'],
+      memory: [101, undefined],
+      'memory on 127.0.0.1': [403, 'HOST_FORBIDDEN'],
+    });
+  });
+});
