@@ -1,187 +1,90 @@
-// The example chat contract (DESIGN.md "The example chat") on the Express example: supertest for the HTTP
-// side, real ws clients for the WebSocket side, and the start script run as a user runs it.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import request from 'supertest';
+// The example chat contract (DESIGN.md "The example chat") on the Express example, through the app without a
+// port (@wsgate/testing): HTTP requests and real ws clients over in-memory connections. The start script is
+// tested with the other examples' in test/e2e/examples-start.test.ts.
+import { closeAll, nextMessage, sendJson } from '@wsgate/testing';
+import { browser, loggedIn } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
 import { createChat } from '../src/app.js';
 
 let app: ReturnType<typeof createChat>;
-let server: Server;
-let port: number;
-const clients: WebSocket[] = [];
 
-beforeEach(async () => {
+beforeEach(() => {
   vi.spyOn(console, 'error').mockImplementation(() => {}); // logHandshake's lines
   app = createChat({ host: '127.0.0.1', secret: 'test secret' });
-  server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  port = (server.address() as AddressInfo).port;
 });
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.terminate();
+  await closeAll();
   await app.wsgate.close({ timeout: 100 });
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
   vi.restoreAllMocks();
 });
 
-async function login(name: string): Promise<string> {
-  const response = await request(server).post('/login').type('form').send({ name }).expect(303);
-  expect(response.headers.location).toBe('/');
-  return (response.headers['set-cookie'] as unknown as string[]).map((line) => line.split(';')[0]).join('; ');
-}
-
-interface Opened {
-  socket?: WebSocket;
-  messages: Array<Record<string, unknown>>;
-  status?: number;
-  body?: string;
-}
-
-/** A browser-like client: same-origin Origin, the session cookie, offering chat.v2 and chat.v1. */
-function connect(
-  cookie: string | undefined,
-  { protocols = ['chat.v2', 'chat.v1'], origin = `http://127.0.0.1:${port}`, host = `127.0.0.1:${port}` } = {},
-): Promise<Opened> {
-  const headers: Record<string, string> = { Host: host };
-  if (cookie !== undefined) headers.Cookie = cookie;
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/chat`, protocols, { origin, headers });
-  clients.push(socket);
-  const messages: Array<Record<string, unknown>> = [];
-  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve({ socket, messages }));
-    socket.once('unexpected-response', (req, res) => {
-      let body = '';
-      res.on('data', (chunk) => {
-        body += chunk;
-      });
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode, body, messages });
-      });
-    });
-    socket.once('error', reject);
-  });
-}
-
-async function until<T>(read: () => T | undefined): Promise<T> {
-  return vi.waitFor(() => {
-    const value = read();
-    if (value === undefined) throw new Error('not yet');
-    return value;
-  });
-}
-
 describe('HTTP', () => {
   it('GET /health is 200 ok; GET / is the login form, then the chat page once logged in', async () => {
-    await request(server).get('/health').expect(200, 'ok');
-    const form = await request(server).get('/').expect(200);
-    expect(form.text).toContain('action="/login"');
-    const cookie = await login('alice');
-    const page = await request(server).get('/').set('Cookie', cookie).expect(200);
-    expect(page.text).toContain('<b id="user">alice</b>');
-    expect(page.text).toContain("['chat.v2', 'chat.v1']");
+    const visitor = browser(app);
+    expect(await visitor.httpRequest('GET', '/health')).toMatchObject({ status: 200, body: 'ok' });
+    const form = await visitor.httpRequest('GET', '/');
+    expect(form.status).toBe(200);
+    expect(form.body).toContain('action="/login"');
+    const alice = await loggedIn(app, 'alice');
+    const page = await alice.httpRequest('GET', '/');
+    expect(page.body).toContain('<b id="user">alice</b>');
+    expect(page.body).toContain("['chat.v2', 'chat.v1']");
   });
 
   it('POST /login sets a signed HttpOnly SameSite=Lax sid cookie; a blank name is 400; logout clears it', async () => {
-    const response = await request(server).post('/login').type('form').send({ name: '  bob  ' }).expect(303);
-    const [line] = response.headers['set-cookie'] as unknown as string[];
+    const bob = browser(app);
+    const response = await bob.httpRequest('POST', '/login', { form: { name: '  bob  ' } });
+    expect(response.status).toBe(303);
+    const [line] = response.headers['set-cookie'] as string[];
     expect(line).toMatch(/^sid=s%3Abob\.[^;]+; Path=\/; HttpOnly; SameSite=Lax$/);
-    await request(server).post('/login').type('form').send({ name: '   ' }).expect(400);
-    const logout = await request(server).post('/logout').expect(303);
-    expect(logout.headers.location).toBe('/');
-    expect((logout.headers['set-cookie'] as unknown as string[])[0]).toMatch(
-      /^sid=; Path=\/; Expires=Thu, 01 Jan 1970/,
-    );
+    expect((await bob.httpRequest('POST', '/login', { form: { name: '   ' } })).status).toBe(400);
+    const logout = await bob.httpRequest('POST', '/logout');
+    expect([logout.status, logout.headers.location]).toEqual([303, '/']);
+    expect((logout.headers['set-cookie'] as string[])[0]).toMatch(/^sid=; Path=\/; Expires=Thu, 01 Jan 1970/);
+    expect(bob.cookies.toJSON()).toEqual({});
   });
 
   it('a plain GET /chat is 426, with or without a session', async () => {
-    const plain = await request(server).get('/chat').expect(426);
-    expect(plain.headers.upgrade).toBe('websocket');
-    await request(server)
-      .get('/chat')
-      .set('Cookie', await login('carol'))
-      .expect(426);
+    const plain = await browser(app).httpRequest('GET', '/chat');
+    expect([plain.status, plain.headers.upgrade]).toEqual([426, 'websocket']);
+    expect((await (await loggedIn(app, 'carol')).httpRequest('GET', '/chat')).status).toBe(426);
   });
 });
 
 describe('WebSocket /chat', () => {
   it('welcome with the server-preferred protocol; say is broadcast; malformed gets an error', async () => {
-    const alice = await connect(await login('alice'), { protocols: ['chat.v1', 'chat.v2'] });
-    const bob = await connect(await login('bob'), { protocols: ['chat.v1'] });
-    expect(alice.socket?.protocol).toBe('chat.v2');
-    expect(await until(() => alice.messages[0])).toEqual({ type: 'welcome', user: 'alice', protocol: 'chat.v2' });
-    expect(await until(() => bob.messages[0])).toEqual({ type: 'welcome', user: 'bob', protocol: 'chat.v1' });
-    alice.socket?.send(JSON.stringify({ type: 'say', text: 'hi all' }));
+    const alice = await (await loggedIn(app, 'alice')).connect('/chat', { protocols: ['chat.v1', 'chat.v2'] });
+    const bob = await (await loggedIn(app, 'bob')).connect('/chat', { protocols: ['chat.v1'] });
+    expect(alice.protocol).toBe('chat.v2');
+    expect(await nextMessage(alice)).toEqual({ type: 'welcome', user: 'alice', protocol: 'chat.v2' });
+    expect(await nextMessage(bob)).toEqual({ type: 'welcome', user: 'bob', protocol: 'chat.v1' });
+    await sendJson(alice, { type: 'say', text: 'hi all' });
     const said = { type: 'message', user: 'alice', text: 'hi all' };
-    expect(await until(() => bob.messages[1])).toEqual(said);
-    expect(await until(() => alice.messages[1])).toEqual(said);
-    bob.socket?.send('not json');
-    expect(await until(() => bob.messages[2])).toEqual({ type: 'error' });
+    expect(await nextMessage(bob)).toEqual(said);
+    expect(await nextMessage(alice)).toEqual(said);
+    bob.send('not json');
+    expect(await nextMessage(bob)).toEqual({ type: 'error' });
   });
 
   it('without a session: 401 {"error":"login required"}, from the auth middleware', async () => {
-    const refused = await connect(undefined);
-    expect(refused.status).toBe(401);
-    expect(JSON.parse(refused.body ?? '')).toEqual({ error: 'login required' });
-    const forged = await connect('sid=s%3Aalice.forged');
-    expect(forged.status).toBe(401);
+    const anonymous = browser(app).expectHandshake('/chat');
+    await anonymous.toBeRefused(401, { error: 'login required' });
+    await anonymous.withCookie('sid', 's%3Aalice.forged').toBeRefused(401);
   });
 
   it('foreign Origin 403, foreign Host 403, no common subprotocol 400', async () => {
-    const cookie = await login('dave');
-    expect((await connect(cookie, { origin: 'http://evil.example' })).status).toBe(403);
-    expect(
-      (await connect(cookie, { host: `evil.example:${port}`, origin: `http://evil.example:${port}` })).status,
-    ).toBe(403);
-    expect((await connect(cookie, { protocols: ['chat.v3'] })).status).toBe(400);
-    // localhost:PORT is the other name the example answers to.
-    const local = await connect(cookie, { host: `localhost:${port}`, origin: `http://localhost:${port}` });
-    expect(local.socket?.protocol).toBe('chat.v2');
-  });
-});
-
-describe('pnpm start', () => {
-  let child: ChildProcess | undefined;
-  afterEach(async () => {
-    if (child?.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  });
-
-  it('prints "listening on http://HOST:PORT" with the real port for PORT=0, serves, and stops on SIGTERM', async () => {
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout?.on('data', (chunk) => {
-      out += chunk;
-    });
-    const line = await vi.waitFor(
-      () => {
-        const match = out.match(/^listening on http:\/\/127\.0\.0\.1:(\d+)\n/);
-        if (match === null) throw new Error(`not yet: ${out}`);
-        return match;
-      },
-      { timeout: 15_000, interval: 50 },
-    );
-    const url = `http://127.0.0.1:${line[1]}`;
-    expect(Number(line[1])).toBeGreaterThan(0);
-    const health = await fetch(`${url}/health`);
-    expect(await health.text()).toBe('ok');
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
+    const dave = await loggedIn(app, 'dave');
+    await dave.expectHandshake('/chat').withOrigin('http://evil.example').toBeRefused(403);
+    await dave.expectHandshake('/chat').withHost('evil.example:3000').toBeRefused(403);
+    await dave.expectHandshake('/chat').withProtocols(['chat.v3']).toBeRefused(400);
+    const logged = vi.mocked(console.error).mock.calls.map(([line]) => line);
+    expect(logged).toEqual([
+      'wsgate reject ORIGIN_FORBIDDEN 403 /chat',
+      'wsgate reject HOST_FORBIDDEN 403 -',
+      'wsgate reject NO_SUBPROTOCOL 400 /chat',
+    ]);
+    // localhost:PORT is the other name the example answers to; the page's own origin works.
+    await dave.expectHandshake('/chat').withHost('localhost:3000').toOpen({ protocol: 'chat.v2' });
   });
 });

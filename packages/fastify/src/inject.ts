@@ -2,11 +2,14 @@
  * The port-free test helper: a real `ws` client connected to the app through an in-memory socket pair.
  * The server side of the pair is handed to the app's HTTP server as a new connection, so the handshake
  * goes through Node's HTTP parser, the gate and the app's hooks exactly as it would over TCP.
+ *
+ * Superseded by @wsgate/testing (every adapter, refusals as assertions, messages, clean-up); kept for the
+ * apps that use it.
  */
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { duplexPair } from 'node:stream';
+import { type Duplex, duplexPair } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import type { InjectWebSocket, InjectWebSocketOptions } from './types.js';
@@ -31,6 +34,8 @@ export function createInjector(fastify: FastifyInstance): InjectWebSocket {
     await fastify.ready();
     const { protocols, host = 'localhost', ...clientOptions } = options;
     const [clientSide, serverSide] = duplexPair();
+    hangUpWhenClosed(clientSide, serverSide);
+    hangUpWhenClosed(serverSide, clientSide);
     fastify.server.emit('connection', serverSide);
     const client = new WebSocket(`ws://${host}${path.startsWith('/') ? path : `/${path}`}`, protocols, {
       ...clientOptions,
@@ -70,4 +75,21 @@ export function createInjector(fastify: FastifyInstance): InjectWebSocket {
       });
     });
   };
+}
+
+/**
+ * What TCP does and `duplexPair` does not: when one end goes away, the other reads what was already sent,
+ * then sees the end of the stream and is closed. Without it a client that terminates stays open on the
+ * server (and `fastify.close()` waits its whole closeTimeout for it).
+ */
+function hangUpWhenClosed(side: Duplex, peer: Duplex): void {
+  side.once('close', () => {
+    if (peer.destroyed) return;
+    if (peer.readableEnded) {
+      peer.destroy();
+      return;
+    }
+    peer.once('end', () => peer.destroy());
+    peer.push(null);
+  });
 }

@@ -81,6 +81,7 @@ declare module 'fastify' {
      * goes through Node's HTTP parser, the gate and the app's hooks exactly as over TCP, without listening.
      * Resolves with the open client; rejects with an `InjectWebSocketError` (status, headers, body) when
      * the handshake is refused.
+     * @wsgate/testing does this and more (refusals as assertions, messages, clean-up) for every adapter.
      */
     injectWebSocket: InjectWebSocket;
 

@@ -1,6 +1,6 @@
 // The port-free helper: fastify.injectWebSocket connects a real ws client without listening.
 import cookie from '@fastify/cookie';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InjectWebSocketError } from '../src/index.js';
 import { cleanup, closed, nextMessage, queue, serve } from './helpers.js';
 
@@ -105,6 +105,14 @@ describe('fastify.injectWebSocket', () => {
       .catch((e: unknown) => e)) as InjectWebSocketError;
     expect(error.statusCode).toBe(403);
     expect(error.body).toBe('403 Forbidden: ORIGIN_FORBIDDEN\n');
+  });
+
+  it('a client that terminates is gone on the server too, as over TCP', async () => {
+    const { app } = await serve((app) => app.get('/ws', { websocket: true }, () => {}), { listen: false });
+    const client = await app.injectWebSocket('/ws');
+    expect(app.wsgate.connections.size).toBe(1);
+    client.terminate();
+    await vi.waitFor(() => expect(app.wsgate.connections.size).toBe(0));
   });
 
   it('app.close() closes injected connections with 1001', async () => {

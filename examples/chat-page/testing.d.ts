@@ -1,0 +1,9 @@
+// Types for the shared test steps.
+import type { HandshakeOptions, TestClient, TestTarget } from '@wsgate/testing';
+
+export function browser<Target extends TestTarget>(target: Target, defaults?: HandshakeOptions): TestClient<Target>;
+export function loggedIn<Target extends TestTarget>(
+  target: Target,
+  name: string,
+  defaults?: HandshakeOptions,
+): Promise<TestClient<Target>>;
