@@ -5,8 +5,9 @@
  * or async only when the route's Origin policy or subprotocol selector is.
  */
 
-import type { UpgradeRequest } from './facts.js';
+import type { TransportName, UpgradeRequest } from './facts.js';
 import { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
+import { parseHixie76Protocol } from './handshake/hixie76.js';
 import { negotiateSubprotocol, parseSubprotocols } from './handshake/subprotocol.js';
 import { type HeaderLines, hasHeader, headerLines } from './http/raw-headers.js';
 import { fetchMetadataAllows } from './policy/fetch-metadata.js';
@@ -29,6 +30,7 @@ export interface Admission {
 
 /** The facts admission reads. `site` may resolve lazily: it is read only when there is an Origin to compare. */
 export interface AdmissionFacts {
+  readonly transport: TransportName;
   readonly headers: HeaderLines;
   readonly site: { readonly secure: boolean; readonly host: string };
   readonly request: UpgradeRequest;
@@ -81,10 +83,13 @@ function afterOrigin(
   }
 
   // Subprotocols (RFC 6455 §4.2.2 (5.5)) and extensions (§9.1): parsed strictly, chosen by the server.
-  const parsed = parseSubprotocols(headerLines(headers, 'sec-websocket-protocol'));
+  const legacy = facts.transport === 'hixie-76';
+  const protocolLines = headerLines(headers, 'sec-websocket-protocol');
+  const parsed = legacy ? parseHixie76Protocol(protocolLines) : parseSubprotocols(protocolLines);
   if (parsed instanceof Rejection) return parsed;
   const { offered, token } = takeProtocolToken(parsed, route.protocolToken);
-  const offers = parseExtensions(headerLines(headers, 'sec-websocket-extensions'));
+  // Draft-76 has no extensions: whatever a legacy client sends there is not negotiated.
+  const offers = legacy ? [] : parseExtensions(headerLines(headers, 'sec-websocket-extensions'));
   if (offers instanceof Rejection) return offers;
 
   const selector = route.subprotocols;

@@ -99,7 +99,7 @@ async function admission(
     );
     if (limited !== undefined) return limited;
   }
-  return admitRequest(route, { headers: wire.headers, site, request: wire.request });
+  return admitRequest(route, { transport: wire.transport, headers: wire.headers, site, request: wire.request });
 }
 
 /** Step three. Never rejects: every outcome is answered on the transport. */
@@ -111,7 +111,10 @@ export async function accept<Context>(
   try {
     if (!(await admit(handshake, route as Route<unknown>, view))) return;
     const { admission, site } = handshake.admitted as NonNullable<Handshake['admitted']>;
-    const { gate } = handshake;
+    const { gate, transport } = handshake;
+    // What the transport needs beyond the request (draft-76's key bytes), awaited under the deadline.
+    if (transport.ready !== undefined && !(await transport.ready())) return;
+    if (!handshake.pending) return;
     const decision = await decide(route, admission, {
       site,
       cookies: gate.cookies,
@@ -122,22 +125,28 @@ export async function accept<Context>(
     });
     if (decision === undefined) return;
     if (decision instanceof Rejection) return handshake.reject(decision);
-    await respond(handshake, route, decision);
+    respond(handshake, route, decision, site);
   } catch (error) {
     handshake.fail(error);
   }
 }
 
 /** The transport writes the acceptance; the handler gets the socket. */
-async function respond<Context>(handshake: Handshake, route: Route<Context>, accepted: Accept<Context>): Promise<void> {
+function respond<Context>(
+  handshake: Handshake,
+  route: Route<Context>,
+  accepted: Accept<Context>,
+  site: RequestSite,
+): void {
   let socket: WebSocket;
   try {
-    socket = await handshake.transport.accept(accepted as Accept, route as Route<unknown>);
+    socket = handshake.transport.accept(accepted as Accept, route as Route<unknown>, site);
   } catch (error) {
     // Nothing was written (a header the hook set was refused): give back what the decision took.
     accepted.release?.();
     accepted.deflate?.extension.cleanup();
-    return handshake.fail(error);
+    handshake.fail(error);
+    return;
   }
   handshake.accepted();
   const { gate, transport } = handshake;

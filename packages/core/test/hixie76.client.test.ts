@@ -1,5 +1,5 @@
 // The raw draft-76 client against the pure handshake functions and Hixie76Socket, over Node's own HTTP
-// parser and real sockets (a test-only transport: fixtures/hixie76-server.ts).
+// parser and real sockets, through the gate's own draft-76 transport (fixtures/hixie76-server.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hixie76Socket } from '../src/engine/hixie76.js';
 import { connectHixie76, type Hixie76Outcome } from './fixtures/hixie76-client.js';
@@ -69,7 +69,7 @@ describe('the draft-76 handshake over a real socket', () => {
     const server = await echoServer();
     const outcome = await connectHixie76(server.port, { key1: 'nospaces1' });
     expect(outcome).toMatchObject({ accepted: false, status: 400, statusLine: 'HTTP/1.1 400 Bad Request' });
-    expect(outcome.accepted === false && outcome.body).toBe('400 Bad Request\n');
+    expect(outcome.accepted === false && outcome.body).toBe('400 Bad Request: BAD_KEY\n');
   });
 
   it('sends custom headers, cookies, Origin and the protocol; the server sees them as sent', async () => {

@@ -1,15 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  formatHixie76Response,
+  HIXIE76_STATUS_LINE,
   hixie76Challenge,
   hixie76Keys,
   hixie76Location,
-  hixie76ResponseHeaders,
+  hixie76OwnFields,
   isHixie76Request,
   parseHixie76Key,
+  parseHixie76Protocol,
 } from '../src/handshake/hixie76.js';
-import { UnsafeHeaderError } from '../src/http/response.js';
+import { WsgateTypeError } from '../src/http/fields.js';
+import { formatAcceptance } from '../src/http/response.js';
 import { Rejection } from '../src/rejection.js';
 import { generateHixie76Key, referenceKeyNumber } from './fixtures/hixie76-client.js';
 
@@ -32,14 +34,15 @@ describe('draft-76 §1.3: the worked example, byte for byte', () => {
   });
 
   it("writes the example's response exactly (§5.2 steps 10-13)", () => {
-    const response = formatHixie76Response(
-      {
-        origin: 'http://example.com',
-        location: hixie76Location(false, 'example.com', '/demo'),
-        protocol: 'sample',
-      },
+    const own = hixie76OwnFields({
+      origin: 'http://example.com',
+      location: hixie76Location(false, 'example.com', '/demo'),
+      protocol: 'sample',
+    });
+    const response = Buffer.concat([
+      Buffer.from(formatAcceptance(HIXIE76_STATUS_LINE, own, {}), 'latin1'),
       hixie76Challenge(829_309_203, 259_970_620, KEY3),
-    );
+    ]);
     expect(response.toString('latin1')).toBe(
       'HTTP/1.1 101 WebSocket Protocol Handshake\r\n' +
         'Upgrade: WebSocket\r\n' +
@@ -186,35 +189,40 @@ describe('hixie76Location (§3.2, §5.2)', () => {
 
 describe('the response fields (§5.2 step 11)', () => {
   it('sends the origin in ASCII lower case and leaves it out when the request had none', () => {
-    expect(hixie76ResponseHeaders({ origin: 'HTTP://Example.com', location: 'ws://x/' })).toMatchObject({
+    expect(hixie76OwnFields({ origin: 'HTTP://Example.com', location: 'ws://x/' })).toMatchObject({
       'Sec-WebSocket-Origin': 'http://example.com',
     });
-    expect(hixie76ResponseHeaders({ location: 'ws://x/' })).not.toHaveProperty('Sec-WebSocket-Origin');
-    expect(hixie76ResponseHeaders({ location: 'ws://x/' })).not.toHaveProperty('Sec-WebSocket-Protocol');
+    expect(hixie76OwnFields({ location: 'ws://x/' })).not.toHaveProperty('Sec-WebSocket-Origin');
+    expect(hixie76OwnFields({ location: 'ws://x/' })).not.toHaveProperty('Sec-WebSocket-Protocol');
   });
-  it("adds the application's headers but never lets them replace the handshake's", () => {
-    const headers = hixie76ResponseHeaders({
-      location: 'ws://x/',
-      headers: { 'Set-Cookie': ['a=1', 'b=2'], upgrade: 'h2c', 'SEC-WEBSOCKET-LOCATION': 'ws://evil/' },
-    });
-    expect(headers).toEqual({
-      Upgrade: 'WebSocket',
-      Connection: 'Upgrade',
-      'Sec-WebSocket-Location': 'ws://x/',
-      'Set-Cookie': ['a=1', 'b=2'],
-    });
+  it("never lets the application's headers replace or repeat the handshake's", () => {
+    const own = hixie76OwnFields({ location: 'ws://x/' });
+    expect(() => formatAcceptance(HIXIE76_STATUS_LINE, own, { upgrade: 'h2c' })).toThrow(WsgateTypeError);
+    expect(() => formatAcceptance(HIXIE76_STATUS_LINE, own, { 'SEC-WEBSOCKET-LOCATION': 'ws://evil/' })).toThrow(
+      WsgateTypeError,
+    );
+    expect(formatAcceptance(HIXIE76_STATUS_LINE, own, { 'Set-Cookie': ['a=1', 'b=2'] })).toContain(
+      'Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n',
+    );
   });
   it('refuses to write CR, LF or NUL in any field', () => {
-    const challenge = Buffer.alloc(16);
-    expect(() => formatHixie76Response({ location: 'ws://x/\r\nX: y' }, challenge)).toThrow(UnsafeHeaderError);
-    expect(() => formatHixie76Response({ location: 'ws://x/', protocol: 'a\nb' }, challenge)).toThrow(
-      UnsafeHeaderError,
-    );
-    expect(() => formatHixie76Response({ location: 'ws://x/', origin: 'http://a\0' }, challenge)).toThrow(
-      UnsafeHeaderError,
-    );
-    expect(() => formatHixie76Response({ location: 'ws://x/', headers: { 'Bad Name': 'v' } }, challenge)).toThrow(
-      UnsafeHeaderError,
-    );
+    const write = (fields: Parameters<typeof hixie76OwnFields>[0]) =>
+      formatAcceptance(HIXIE76_STATUS_LINE, hixie76OwnFields(fields), {});
+    expect(() => write({ location: 'ws://x/\r\nX: y' })).toThrow(WsgateTypeError);
+    expect(() => write({ location: 'ws://x/', protocol: 'a\nb' })).toThrow(WsgateTypeError);
+    expect(() => write({ location: 'ws://x/', origin: 'http://a\0' })).toThrow(WsgateTypeError);
+  });
+});
+
+describe('the protocol field (§4.1: one name, not a list)', () => {
+  it.each([
+    [[], []],
+    [['chat'], ['chat']],
+    [['chat,superchat'], ['chat,superchat']],
+    [['a b'], 'BAD_SUBPROTOCOL'],
+    [['chat', 'other'], 'BAD_SUBPROTOCOL'],
+  ])('%j -> %j', (lines, expected) => {
+    const parsed = parseHixie76Protocol(lines);
+    expect(parsed instanceof Rejection ? parsed.code : parsed).toEqual(expected);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFieldValue, WsgateTypeError } from '../src/http/fields.js';
-import { formatHeaderLines, formatRejection, formatSwitchingProtocols } from '../src/http/response.js';
+import { formatAcceptance, formatHeaderLines, formatRejection } from '../src/http/response.js';
 import { Rejection, type RejectionHeaders, reject } from '../src/rejection.js';
 
 describe('rejection responses', () => {
@@ -125,7 +125,11 @@ describe('property: no input makes an extra header line or a second message', ()
       fc.property(headers, (h) => {
         let head: string;
         try {
-          head = formatSwitchingProtocols('Upgrade: websocket\r\nConnection: Upgrade\r\n', h);
+          head = formatAcceptance(
+            'HTTP/1.1 101 Switching Protocols',
+            { Upgrade: 'websocket', Connection: 'Upgrade' },
+            h,
+          );
         } catch (error) {
           expect(error).toBeInstanceOf(WsgateTypeError);
           return;

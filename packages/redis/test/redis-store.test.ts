@@ -1,7 +1,7 @@
+import { MemoryLeaseStore } from '@wsgate/core';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryLeaseStore } from '@wsgate/core';
 import {
   createRedisStore,
   type Lease,

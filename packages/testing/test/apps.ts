@@ -180,7 +180,9 @@ export function coreFixture(): Fixture {
     fixture.handled++;
   });
   const server: Server = createServer((req, res) => {
-    if (!gate.handleRequest(req, res)) res.end(req.url === '/health' ? 'ok' : 'not found');
+    if (gate.handleRequest(req, res)) return;
+    if (req.url === '/health') res.end('ok');
+    else res.writeHead(404).end('not found');
   });
   gate.attach(server);
   const fixture: Fixture = { ...state, target: server, gate, close: () => gate.close({ timeout: 100 }) };

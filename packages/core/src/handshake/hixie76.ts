@@ -11,8 +11,7 @@
 
 import { hash } from 'node:crypto';
 import { type HeaderLines, hasHeader, singleHeader } from '../http/raw-headers.js';
-import { formatHeaderLines } from '../http/response.js';
-import { type Rejection, type RejectionHeaders, reject } from '../rejection.js';
+import { type Rejection, reject } from '../rejection.js';
 
 /**
  * §4.1 sends Sec-WebSocket-Key1 and -Key2 and no version; RFC 6455 §4.1 (and the hybi drafts from 04 on)
@@ -88,6 +87,18 @@ export function hixie76Keys(headers: HeaderLines): Hixie76Keys | Rejection {
   return { number1, number2 };
 }
 
+/**
+ * §4.1 sends at most one Sec-WebSocket-Protocol, whose value is one protocol name, not a list (any
+ * characters U+0021-U+007E, which may include commas). Choice: a name with other characters, or more than
+ * one such field, is refused as RFC 6455's malformed lists are (400 BAD_SUBPROTOCOL).
+ */
+export function parseHixie76Protocol(lines: readonly string[]): readonly string[] | Rejection {
+  if (lines.length === 0) return [];
+  const value = lines[0] as string;
+  if (lines.length > 1 || !/^[\x21-\x7e]+$/.test(value)) return reject.badSubprotocol;
+  return [value];
+}
+
 /** §5.1: "the client sends eight random bytes" after the fields: /key_3/. */
 export const HIXIE76_KEY3_LENGTH = 8;
 
@@ -135,43 +146,21 @@ export interface Hixie76ResponseFields {
   readonly location: string;
   /** The subprotocol the server agreed to, echoed as sent (§5.2); absent for none. */
   readonly protocol?: string | undefined;
-  /** Further headers the application adds (cookies, for instance); checked as they are written. */
-  readonly headers?: RejectionHeaders | undefined;
 }
 
 /**
- * §5.2 step 11: the fields, in the order of the draft's example (§1.3). Upgrade and Connection are written
- * exactly as the draft writes them ("WebSocket", "Upgrade"): clients of the time compared them as strings.
- * /origin/ is sent in ASCII lower case (§5.2) and the client checks it against the Origin it sent.
- * Choice: without an Origin in the request (no browser omits it) the field is left out rather than
- * invented; the gate's Origin policy decides whether such a request gets this far.
+ * §5.2 step 11: the handshake's own fields, in the order of the draft's example (§1.3). Upgrade and
+ * Connection are written exactly as the draft writes them ("WebSocket", "Upgrade"): clients of the time
+ * compared them as strings. /origin/ is sent in ASCII lower case (§5.2) and the client checks it against
+ * the Origin it sent. Choice: without an Origin in the request (no browser omits it) the field is left
+ * out rather than invented; the gate's Origin policy decides whether such a request gets this far.
  */
-export function hixie76ResponseHeaders(fields: Hixie76ResponseFields): RejectionHeaders {
-  const headers: Record<string, RejectionHeaders[string]> = { Upgrade: 'WebSocket', Connection: 'Upgrade' };
+export function hixie76OwnFields(fields: Hixie76ResponseFields): Record<string, string> {
+  const headers: Record<string, string> = { Upgrade: 'WebSocket', Connection: 'Upgrade' };
   if (fields.origin !== undefined) headers['Sec-WebSocket-Origin'] = asciiLowerCase(fields.origin);
   headers['Sec-WebSocket-Location'] = fields.location;
   if (fields.protocol !== undefined) headers['Sec-WebSocket-Protocol'] = fields.protocol;
-  for (const name in fields.headers) {
-    if (!RESERVED.has(name.toLowerCase())) headers[name] = fields.headers[name] as RejectionHeaders[string];
-  }
   return headers;
-}
-
-const RESERVED = new Set([
-  'upgrade',
-  'connection',
-  'sec-websocket-origin',
-  'sec-websocket-location',
-  'sec-websocket-protocol',
-]);
-
-/**
- * The whole answer as bytes: status line, fields, an empty line (§5.2 step 12) and the 16-byte response
- * (step 13). Each header is checked as it is written (http/response.ts); throws UnsafeHeaderError.
- */
-export function formatHixie76Response(fields: Hixie76ResponseFields, challengeResponse: Buffer): Buffer {
-  const head = `${HIXIE76_STATUS_LINE}\r\n${formatHeaderLines(hixie76ResponseHeaders(fields))}\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), challengeResponse]);
 }
 
 function asciiLowerCase(value: string): string {

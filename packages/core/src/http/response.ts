@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Rejection, type RejectionHeaders, reasonPhrase } from '../rejection.js';
-import { checkField, type FieldOwner, fieldValues } from './fields.js';
+import { checkField, type FieldOwner, fieldValues, isFieldValue, WsgateTypeError } from './fields.js';
 
 /** One header line, as the caller gave it: name and value(s). */
 export type HeaderFields = Readonly<Record<string, string | number | readonly string[] | undefined>>;
@@ -54,11 +54,20 @@ export function formatRejection(rejection: Rejection): Buffer {
 }
 
 /**
- * The head of a 101 (RFC 6455 §4.2.2 (5)): the handshake's own lines, then the caller's `extra` ones,
- * which may not repeat or contradict them.
+ * The head that accepts a handshake: its status line, the handshake's `own` lines (values checked as they
+ * are written), then the caller's `extra` ones, which may not repeat or contradict them.
  */
-export function formatSwitchingProtocols(own: string, extra: HeaderFields): string {
-  return `HTTP/1.1 101 Switching Protocols\r\n${own}${formatHeaderLines('handshake', extra)}\r\n`;
+export function formatAcceptance(statusLine: string, own: HeaderFields, extra: HeaderFields): string {
+  let lines = '';
+  for (const name of Object.keys(own)) {
+    const value = own[name];
+    if (value === undefined) continue;
+    for (const text of fieldValues(value)) {
+      if (!isFieldValue(text)) throw new WsgateTypeError('UNSAFE_HEADER', `refusing header ${name}: unsafe value`);
+      lines += `${name}: ${text}\r\n`;
+    }
+  }
+  return `${statusLine}\r\n${lines}${formatHeaderLines('handshake', extra)}\r\n`;
 }
 
 /** The Rejection constructor allows only these; checked again here because this is where bytes are made. */

@@ -5,9 +5,12 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { isHixie76Request } from '../handshake/hixie76.js';
+import { Hixie76Transport } from './hixie76.js';
 import { Http1Transport } from './http1.js';
 import type { Transport } from './transport.js';
 
 export function chooseHttp1Transport(request: IncomingMessage, socket: Duplex, head: Buffer): Transport {
+  if (isHixie76Request(request.rawHeaders)) return new Hixie76Transport(request, socket, head);
   return new Http1Transport(request, socket, head);
 }

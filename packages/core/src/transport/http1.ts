@@ -10,10 +10,10 @@ import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision.js';
 import { startWebSocket } from '../engine/ws.js';
-import type { TransportName, WireFacts } from '../facts.js';
+import type { RequestSite, TransportName, WireFacts } from '../facts.js';
 import { acceptKey, checkOpeningHandshake } from '../handshake/rfc6455.js';
 import type { HeaderLines } from '../http/raw-headers.js';
-import { closeAfterFlush, formatRejection, formatSwitchingProtocols } from '../http/response.js';
+import { closeAfterFlush, formatAcceptance, formatRejection } from '../http/response.js';
 import { Rejection } from '../rejection.js';
 import type { Route } from '../route.js';
 import { PendingSocket } from './pending-socket.js';
@@ -92,9 +92,7 @@ export class Http1Transport implements Transport {
     return this.#wire;
   }
 
-  get name(): TransportName {
-    return 'http/1.1';
-  }
+  readonly name = 'http/1.1' as const;
 
   get request(): IncomingMessage {
     return this.#request;
@@ -113,12 +111,16 @@ export class Http1Transport implements Transport {
   }
 
   /** RFC 6455 §4.2.2 (5): the 101, then ws reads frames from the bytes that followed the request. */
-  accept(accept: Accept, route: Route): WebSocket {
-    const head = formatSwitchingProtocols(
-      'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${acceptKey(this.#key)}\r\n` +
-        (accept.protocol === undefined ? '' : `Sec-WebSocket-Protocol: ${accept.protocol}\r\n`) +
-        (accept.deflate === undefined ? '' : `Sec-WebSocket-Extensions: ${accept.deflate.header}\r\n`),
+  accept(accept: Accept, route: Route, _site: RequestSite): WebSocket {
+    const head = formatAcceptance(
+      'HTTP/1.1 101 Switching Protocols',
+      {
+        Upgrade: 'websocket',
+        Connection: 'Upgrade',
+        'Sec-WebSocket-Accept': acceptKey(this.#key),
+        'Sec-WebSocket-Protocol': accept.protocol,
+        'Sec-WebSocket-Extensions': accept.deflate?.header,
+      },
       accept.headers,
     );
     const pending = this.#pending;

@@ -1,7 +1,7 @@
 /**
  * An HTTP/1.1 connection whose upgrade is pending. Node hands it over unread once it has parsed the
- * request: what arrives while the hook runs (frames a client sent early, or its going away) is ours to
- * notice, and what was already read (`head`) is ours to pass on.
+ * request: what arrives while the hook runs (frames a client sent early, draft-76's key bytes, or its
+ * going away) is ours to notice, and what was already read (`head`) is ours to pass on.
  */
 
 import type { ServerResponse } from 'node:http';
@@ -15,7 +15,9 @@ export class PendingSocket {
   #head: Buffer;
   #early: Buffer[] | undefined;
   #earlyBytes = 0;
-  #listeners: { close(): void; end(): void; data(chunk: Buffer): void } | undefined;
+  #onData: ((chunk: Buffer) => void) | undefined;
+  #gone: { close(): void; end(): void } | undefined;
+  #waiting: { bytes: number; resolve(arrived: boolean): void } | undefined;
 
   constructor(socket: Duplex, head: Buffer) {
     this.socket = socket;
@@ -24,36 +26,54 @@ export class PendingSocket {
     socket.on('error', ignoreSocketError);
   }
 
+  /** Bytes received after the request so far. */
+  get available(): number {
+    return this.#head.length + this.#earlyBytes;
+  }
+
   watch(gone: () => void): void {
     const socket = this.socket;
-    const listeners = {
+    this.#gone = {
       close: gone,
       // The client half-closed before the answer (ws destroys such sockets too): it cannot be a WebSocket.
       end: () => {
         gone();
         socket.destroy();
       },
-      data: (chunk: Buffer) => {
-        if (this.#early === undefined) this.#early = [chunk];
-        else this.#early.push(chunk);
-        this.#earlyBytes += chunk.length;
-        if (this.#earlyBytes > MAX_EARLY_BYTES) socket.pause();
-      },
     };
-    this.#listeners = listeners;
-    socket.on('close', listeners.close);
-    // Node leaves an upgraded socket unread; reading it is how a client that goes away is noticed.
-    socket.on('end', listeners.end);
-    socket.on('data', listeners.data);
+    socket.on('close', this.#gone.close);
+    socket.on('end', this.#gone.end);
+    this.#collect();
   }
 
   unwatch(): void {
-    const listeners = this.#listeners;
-    if (listeners === undefined) return;
-    this.#listeners = undefined;
-    this.socket.removeListener('close', listeners.close);
-    this.socket.removeListener('end', listeners.end);
-    this.socket.removeListener('data', listeners.data);
+    const socket = this.socket;
+    if (this.#gone !== undefined) {
+      socket.removeListener('close', this.#gone.close);
+      socket.removeListener('end', this.#gone.end);
+      this.#gone = undefined;
+    }
+    if (this.#onData !== undefined) {
+      socket.removeListener('data', this.#onData);
+      this.#onData = undefined;
+    }
+    this.#waiting?.resolve(this.available >= this.#waiting.bytes);
+  }
+
+  /** Resolves true once `bytes` bytes followed the request, false if the connection ends first. */
+  waitFor(bytes: number): Promise<boolean> {
+    if (this.available >= bytes) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (arrived: boolean) => {
+        this.#waiting = undefined;
+        this.socket.removeListener('close', closed);
+        resolve(arrived);
+      };
+      const closed = () => done(false);
+      this.#waiting = { bytes, resolve: done };
+      this.socket.once('close', closed);
+      this.#collect();
+    });
   }
 
   /**
@@ -66,6 +86,7 @@ export class PendingSocket {
     const early = this.#early;
     const bytes = early === undefined ? this.#head : Buffer.concat([this.#head, ...early]);
     this.#early = undefined;
+    this.#earlyBytes = 0;
     this.#head = EMPTY;
     return bytes;
   }
@@ -75,6 +96,20 @@ export class PendingSocket {
     this.socket.removeListener('error', ignoreSocketError);
     // Reading was paused if the client sent too much before the answer: a new listener does not resume it.
     this.socket.resume();
+  }
+
+  /** Node leaves an upgraded socket unread; reading it is how early bytes, and a client that goes away, are noticed. */
+  #collect(): void {
+    if (this.#onData !== undefined) return;
+    this.#onData = (chunk: Buffer) => {
+      if (this.#early === undefined) this.#early = [chunk];
+      else this.#early.push(chunk);
+      this.#earlyBytes += chunk.length;
+      if (this.#earlyBytes > MAX_EARLY_BYTES) this.socket.pause();
+      const waiting = this.#waiting;
+      if (waiting !== undefined && this.available >= waiting.bytes) waiting.resolve(true);
+    };
+    this.socket.on('data', this.#onData);
   }
 }
 

@@ -6,7 +6,7 @@
 
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision.js';
-import type { TransportName, UpgradeRequest, WireFacts } from '../facts.js';
+import type { RequestSite, TransportName, UpgradeRequest, WireFacts } from '../facts.js';
 import type { Rejection } from '../rejection.js';
 import type { Route } from '../route.js';
 
@@ -31,5 +31,10 @@ export interface Transport {
    * Writes the acceptance and returns the socket for the handler. Throws before writing anything when the
    * acceptance cannot be written (a header the hook set is refused), so that the caller can refuse instead.
    */
-  accept(accept: Accept, route: Route): WebSocket | Promise<WebSocket>;
+  accept(accept: Accept, route: Route, site: RequestSite): WebSocket;
+  /**
+   * Resolves once what the transport needs beyond the request has arrived (draft-76's key bytes): true,
+   * or false when the client left first. Absent when the request is all it needs.
+   */
+  ready?(): Promise<boolean>;
 }

@@ -18,7 +18,9 @@ function buildServer() {
     },
   );
   const server = createServer((req, res) => {
-    if (!gate.handleRequest(req, res)) res.end('hello');
+    if (gate.handleRequest(req, res)) return; // a plain GET /echo: 426
+    if (req.url === '/') res.end('hello');
+    else res.writeHead(404).end('not found');
   });
   gate.attach(server);
   return server;
@@ -38,5 +40,5 @@ it('refuses what the gate refuses, with the whole response to look at', async ()
   await expectHandshake(server, '/echo').toBeRefused(401, { error: 'login required' });
   await expectHandshake(server, '/nowhere').toBeRefused(404);
   const response = await handshake(server, '/echo', { origin: 'https://evil.example', cookies: { sid: 'ada' } });
-  expect([response.status, response.body]).toEqual([403, '403 Forbidden\n']);
+  expect([response.status, response.code]).toEqual([403, 'ORIGIN_FORBIDDEN']);
 });
