@@ -35,7 +35,8 @@ export interface AppUpgrade {
   /**
    * For the WebSocket route: detaches the socket from the app's response, so that nothing the app writes
    * afterwards reaches it. False when there is nothing left to take: the client went away, the deadline
-   * passed, or the app has already started its own response.
+   * passed (the response is then finished for the app's observers with the status the client got), or
+   * the app has already started its own response.
    */
   take(): boolean;
 }
@@ -128,6 +129,8 @@ class PendingAppUpgrade implements AppUpgrade {
   readonly socket: Duplex;
   readonly #observed: (response: ServerResponse) => boolean;
   #taken = false;
+  /** How the handshake ended while the app was still at work, until the app reaches the route. */
+  #ended: { readonly status: number | undefined } | undefined;
 
   constructor(
     handshake: Handshake | undefined,
@@ -141,11 +144,18 @@ class PendingAppUpgrade implements AppUpgrade {
     this.#observed = observed;
     (response as ServerResponse & { [kUpgrade]?: PendingAppUpgrade })[kUpgrade] = this;
     response.once('finish', appFinished);
-    if (handshake !== undefined) handshake.settled = (status) => this.#settled(status);
+    if (handshake !== undefined) handshake.settled = (status, meanwhile) => this.#settled(status, meanwhile);
   }
 
   take(): boolean {
     const { handshake, response } = this;
+    if (this.#ended !== undefined) {
+      // The handshake ended while the app was at work; now that the app is done, its observers see how.
+      const { status } = this.#ended;
+      this.#ended = undefined;
+      this.#finish(status);
+      return false;
+    }
     if (this.#taken || handshake === undefined || !handshake.pending || response.headersSent) return false;
     this.#taken = true;
     response.removeListener('finish', appFinished);
@@ -153,15 +163,27 @@ class PendingAppUpgrade implements AppUpgrade {
     return true;
   }
 
-  /** The core answered (or the client left): the app's response must not write to the socket any more. */
-  #settled(status: number | undefined): void {
+  /**
+   * The core answered (or the client left): the app's response must not write to the socket any more.
+   * When that happened while the app was still at work (its middleware awaiting something), the app
+   * still owns its response and may answer it later: that answer goes nowhere, and the response is left
+   * for the app to end. Otherwise it is finished for its observers with the status the client got.
+   */
+  #settled(status: number | undefined, meanwhile: boolean): void {
     const response = this.response;
-    if (!this.#taken) {
+    const inApp = !this.#taken;
+    if (inApp) {
       if (response.headersSent) return; // the app's own answer: it ends the connection when it finishes
       response.removeListener('finish', appFinished);
       this.#taken = true;
     }
     if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
+    if (inApp && meanwhile) this.#ended = { status };
+    else this.#finish(status);
+  }
+
+  #finish(status: number | undefined): void {
+    const response = this.response;
     if (response.writableEnded || !this.#observed(response)) return;
     if (status === undefined) {
       response.destroy(); // the client went away: the exchange did not complete

@@ -25,8 +25,11 @@ export class Handshake {
   #route: Route<unknown> | undefined;
   /** Admission of the route it was made for: `accept` does not repeat what `admit` did. */
   admitted: { readonly route: Route<unknown>; readonly admission: Admission; readonly site: RequestSite } | undefined;
-  /** Told once the handshake is over: the status the client got, undefined when it went away. */
-  settled: ((status: number | undefined) => void) | undefined;
+  /**
+   * Told once the handshake is over: the status the client got (undefined when it went away), and whether
+   * it ended on its own while the application was still at work (the client left, the deadline passed).
+   */
+  settled: ((status: number | undefined, meanwhile: boolean) => void) | undefined;
 
   constructor(gate: GateState, transport: Transport, started: number, response: ServerResponse | undefined) {
     this.gate = gate;
@@ -108,7 +111,7 @@ export class Handshake {
     this.#settle(false);
     const status = this.transport.name === 'h2' ? 200 : 101;
     this.#publish('accept', undefined, status);
-    this.settled?.(status);
+    this.settled?.(status, false);
   }
 
   report(error: unknown): void {
@@ -127,7 +130,8 @@ export class Handshake {
     if (this.#done) return;
     this.#settle(true);
     this.#publish(outcome, code, status);
-    if (outcome !== 'reject' || code !== 'REJECTED' || this.response?.headersSent !== true) this.settled?.(status);
+    if (outcome === 'reject' && code === 'REJECTED' && this.response?.headersSent === true) return; // the app's own
+    this.settled?.(status, outcome === 'abort' || code === 'HANDSHAKE_TIMEOUT');
   }
 
   /** Leaves the pending state exactly once: timer, pending count, watchers, and the signal when it failed. */
