@@ -204,6 +204,26 @@ describe.each(factories)('%s, a route with legacy: ["hixie-76"]', (_name, factor
     await eventually(() => app.handled[0]?.closeCode !== undefined, 2_000, 'the handler saw the close');
     expect(app.handled[0]?.closeCode).toBe(1005);
   });
+
+  it('shutting down closes a draft-76 connection with its closing handshake', async () => {
+    const app = await start();
+    const connection = accepted(await connect(app, '/legacy'));
+    expect(await connection.nextMessage()).toMatch(/^hixie-76 /);
+    apps.splice(apps.indexOf(app), 1);
+    const closing = app.close();
+    await connection.closed;
+    expect(connection.closeFrameReceived).toBe(true);
+    await closing;
+    expect(app.errors).toEqual([]);
+  });
+
+  it("a draft-76 handshake for a path without a WebSocket route is the app's to answer, as a plain GET", async () => {
+    const app = await start();
+    const plain = await fetch(`http://127.0.0.1:${app.port}/nowhere`);
+    const outcome = await connect(app, '/nowhere');
+    expect(outcome).toMatchObject({ accepted: false, status: plain.status });
+    expect(outcome.accepted === false && outcome.body).toBe(await plain.text());
+  });
 });
 
 describe.each(factories)('%s, a route without legacy', (_name, factory) => {
