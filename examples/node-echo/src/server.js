@@ -1,4 +1,5 @@
-// wsgate on plain node:http: one WebSocket endpoint (/echo) next to an ordinary page.
+// wsgate on plain node:http: one WebSocket endpoint (/echo) next to an ordinary page, and the same echo for
+// clients that speak only the legacy draft-76 handshake (/legacy-echo: old embedded clients, set-top browsers).
 import http from 'node:http';
 import { createGate, loopbackHosts } from '@wsgate/core';
 
@@ -7,6 +8,7 @@ const port = Number(process.env.PORT ?? 3000);
 
 const page = `<!doctype html><meta charset="utf-8"><title>wsgate echo</title>
 <p>protocol <b id="protocol">connecting…</b></p><div id="log"></div>
+<p>Clients that speak only the legacy draft-76 handshake (Sec-WebSocket-Key1/Key2): <code>/legacy-echo</code>, see the README.</p>
 <form id="f"><input id="t" required autocomplete="off"> <button>Send</button></form>
 <script>
 const socket = new WebSocket('ws://' + location.host + '/echo', ['echo.v1']);
@@ -24,9 +26,13 @@ const server = http.createServer((request, response) => {
 
 // Secure defaults: same-origin only, loopback Host names only (DNS rebinding), a 10 s deadline.
 const gate = createGate({ hosts: host === '127.0.0.1' || host === 'localhost' ? loopbackHosts() : undefined });
-gate.route('/echo', { subprotocols: ['echo.v1'] }, (socket) => {
+const echo = (socket) => {
   socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
-});
+};
+gate.route('/echo', { subprotocols: ['echo.v1'] }, echo);
+// Draft-76 is insecure (no masking; an MD5 challenge is its only proof of a real client) and off unless a route
+// lists it. Same Origin and Host rules as /echo; its socket carries text only (isBinary is always false here).
+gate.route('/legacy-echo', { legacy: ['hixie-76'] }, echo);
 gate.attach(server);
 
 server.listen(port, host, () => {

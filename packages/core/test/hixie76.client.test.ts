@@ -1,8 +1,14 @@
 // The raw draft-76 client against the pure handshake functions and Hixie76Socket, over Node's own HTTP
 // parser and real sockets, through the gate's own draft-76 transport (fixtures/hixie76-server.ts).
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hixie76Socket } from '../src/engine/hixie76.js';
-import { connectHixie76, type Hixie76Outcome } from './fixtures/hixie76-client.js';
+import {
+  connectHixie76,
+  expectedChallenge,
+  generateHixie76Key,
+  type Hixie76Outcome,
+} from './fixtures/hixie76-client.js';
 import { type Hixie76TestServer, startHixie76Server } from './fixtures/hixie76-server.js';
 import { eventually } from './helpers.js';
 
@@ -155,5 +161,33 @@ describe('messages and closing, end to end', () => {
     expect(connection.closeFrameReceived).toBe(false);
     await eventually(() => closes.length === 1);
     expect(closes).toEqual([1009]);
+  });
+});
+
+describe('the challenge through a real server, for random keys (property)', () => {
+  // A TCP handshake per case: fewer cases than the pure properties, the same in `pnpm test` and the fuzz run.
+  const numRuns = Math.min(200, fc.readConfigureGlobal().numRuns ?? 200);
+  const draws = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1 });
+
+  it("answers the MD5 of the numbers hidden in any two keys of §4.1's client and any eight key bytes", async () => {
+    const server = await echoServer();
+    await fc.assert(
+      fc.asyncProperty(draws, draws, fc.uint8Array({ minLength: 8, maxLength: 8 }), async (draws1, draws2, bytes) => {
+        const random = (draws: number[]) => {
+          let i = 0;
+          return () => draws[i++ % draws.length] as number;
+        };
+        const key1 = generateHixie76Key(random(draws1));
+        const key2 = generateHixie76Key(random(draws2));
+        const key3 = Buffer.from(bytes); // any bytes: CR LF, 0x00 and 0xFF included, are key bytes, never frames
+        const outcome = accepted(await connectHixie76(server.port, { key1: key1.key, key2: key2.key, key3 }));
+        const head = outcome.raw.indexOf('\r\n\r\n') + 4;
+        expect(outcome.raw.subarray(head, head + 16)).toEqual(expectedChallenge(key1.number, key2.number, key3));
+        outcome.connection.send('after');
+        expect(await outcome.connection.nextMessage()).toBe('echo: after');
+        outcome.connection.socket.destroy();
+      }),
+      { numRuns },
+    );
   });
 });

@@ -233,6 +233,26 @@ describe("ws's surface", () => {
     expect(() => p.ws.send(Buffer.from('x') as unknown as string)).toThrow(TypeError);
   });
 
+  it("takes ws's send(data, options, callback): a ws echo handler runs unchanged", async () => {
+    const p = await pair();
+    p.ws.on('message', (data, isBinary) => p.ws.send(data, { binary: isBinary }));
+    p.client.write(textFrame('echo me'));
+    const sent = new Promise<Error | null | undefined>((resolve) =>
+      p.ws.send('b', { binary: false, compress: true, mask: true, fin: true }, resolve),
+    );
+    expect(await sent).toBeFalsy();
+    await eventually(() => p.received().length === textFrame('b').length + textFrame('echo me').length);
+    expect(p.received().toString('latin1')).toContain(textFrame('echo me').toString('latin1'));
+  });
+
+  it('refuses, with a TypeError, what draft-76 cannot carry: binary messages and fragments', async () => {
+    const p = await pair();
+    expect(() => p.ws.send('x', { binary: true })).toThrow(/no binary messages/);
+    expect(() => p.ws.send('x', { fin: false })).toThrow(/no fragments/);
+    await tick();
+    expect(p.received()).toHaveLength(0);
+  });
+
   it('has the readyState constants of ws, on the class and the instance, and the protocol', async () => {
     const p = await pair({ protocol: 'chat' });
     expect([Hixie76Socket.CONNECTING, Hixie76Socket.OPEN, Hixie76Socket.CLOSING, Hixie76Socket.CLOSED]).toEqual([

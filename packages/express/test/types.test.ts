@@ -1,4 +1,4 @@
-import { reject } from '@wsgate/core';
+import { type Connection, reject } from '@wsgate/core';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ParamsDictionary } from 'express-serve-static-core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
@@ -17,10 +17,13 @@ describe('types', () => {
         expectTypeOf(req.params.room).toEqualTypeOf<string>();
         next();
       },
-      (socket, req, context) => {
+      (socket, req, context, connection) => {
         expectTypeOf(socket).toEqualTypeOf<WebSocket>();
         expectTypeOf(req.params.room).toEqualTypeOf<string>();
         expectTypeOf(context).toEqualTypeOf<{ user: string; at: number }>();
+        // The core's connection: which protocol carried the handshake ('hixie-76' on a `legacy` route).
+        expectTypeOf(connection).toEqualTypeOf<Connection<{ user: string; at: number }>>();
+        expectTypeOf(connection.transport).toEqualTypeOf<'http/1.1' | 'h2' | 'hixie-76'>();
       },
     );
     // A route's own hook overrides the app's, and its type with it.

@@ -4,7 +4,7 @@
  * context returned by the route's `onUpgrade`).
  */
 
-import type { Gate, GateOptions, RouteOptions as GateRouteOptions } from '@wsgate/core';
+import type { Connection, Gate, GateOptions, RouteOptions as GateRouteOptions } from '@wsgate/core';
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -39,8 +39,10 @@ export type WebSocketRouteOptions<Context = unknown> = GateRouteOptions<Context>
 
 /**
  * The handler of a WebSocket route, called once the 101 is written. `this` is the route's (encapsulated)
- * Fastify instance, `request` the Fastify request that went through the route's hooks and schema, and
- * `context` what the route's `onUpgrade` returned (undefined without one).
+ * Fastify instance, `request` the Fastify request that went through the route's hooks and schema,
+ * `context` what the route's `onUpgrade` returned (undefined without one), and `connection` the core's
+ * (`transport`: `'http/1.1'`, or `'hixie-76'` on a route with `legacy`, whose socket has only ws's basic
+ * surface).
  */
 export type WebSocketHandler<
   Context = unknown,
@@ -57,6 +59,7 @@ export type WebSocketHandler<
   socket: WebSocket,
   request: FastifyRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger>,
   context: Context,
+  connection: Connection<Context>,
 ) => unknown;
 
 /** Options of `fastify.injectWebSocket`: ws's client options, plus the subprotocols to offer. */

@@ -1,7 +1,7 @@
 // Type tests: checked by `tsc -p tsconfig.json` (and run as no-ops by vitest).
 
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { Upgrade } from '@wsgate/core';
+import type { Connection, Upgrade } from '@wsgate/core';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { WebSocket } from 'ws';
@@ -36,11 +36,14 @@ describe('types', () => {
           },
         },
       },
-      function (socket, request, context) {
+      function (socket, request, context, connection) {
         expectTypeOf(this).toEqualTypeOf<FastifyInstance>();
         expectTypeOf(socket).toEqualTypeOf<WebSocket>();
         expectTypeOf(request).toEqualTypeOf<FastifyRequest>();
         expectTypeOf(context).toEqualTypeOf<{ user: string; admin: boolean }>();
+        // The core's connection: which protocol carried the handshake ('hixie-76' on a `legacy` route).
+        expectTypeOf(connection).toEqualTypeOf<Connection<{ user: string; admin: boolean }>>();
+        expectTypeOf(connection.transport).toEqualTypeOf<'http/1.1' | 'h2' | 'hixie-76'>();
       },
     );
     // Without a route hook the context is undefined.

@@ -31,6 +31,16 @@ export interface Hixie76SocketOptions {
   closeTimeout?: number;
 }
 
+/** ws's send options; only text in whole messages can be sent (see `send`). */
+export interface Hixie76SendOptions {
+  binary?: boolean;
+  fin?: boolean;
+  compress?: boolean;
+  mask?: boolean;
+}
+
+type SendCallback = (error?: Error | null) => void;
+
 /** Emitted (only to listeners; never thrown) before a connection is failed for what the client sent. */
 export class Hixie76Error extends Error {
   readonly code: Hixie76FramingError;
@@ -130,10 +140,21 @@ export class Hixie76Socket extends EventEmitter<Hixie76SocketEvents> {
   /**
    * Sends one text message (§5.3: 0x00, the UTF-8 bytes, 0xFF). As ws: when the connection is not open
    * nothing is sent and `callback`, if given, gets an Error on the next tick.
+   *
+   * ws's `send(data, options, callback)` is accepted, so that a handler written for ws (the usual echo,
+   * `socket.send(data, { binary: isBinary })`, with `isBinary` always false here) runs unchanged; but
+   * what draft-76 cannot carry is a TypeError, never a different message: `binary: true` (no binary
+   * frames) and `fin: false` (no fragments). `compress` and `mask` mean nothing here and are ignored.
    */
-  send(text: string, callback?: (error?: Error | null) => void): void {
+  send(text: string, options?: Hixie76SendOptions | SendCallback, callback?: SendCallback): void {
     if (typeof text !== 'string') {
       throw new TypeError('wsgate: a draft-76 connection carries only text; send() takes a string');
+    }
+    if (typeof options === 'function') callback = options;
+    else if (options?.binary === true || options?.fin === false) {
+      throw new TypeError(
+        `wsgate: a draft-76 connection has no ${options.binary === true ? 'binary messages' : 'fragments'}; send() option ${options.binary === true ? 'binary: true' : 'fin: false'} is refused`,
+      );
     }
     if (this.state !== OPEN) {
       if (callback !== undefined) process.nextTick(callback, notOpen(this.state));
