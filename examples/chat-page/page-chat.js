@@ -43,6 +43,7 @@ export function chatClient(gateLog, advice) {
 
   function refused(entry) {
     setStatus('refused', 'bad');
+    $('protocol').textContent = '—';
     $('why').textContent = entry ? `refused: ${entry.status} ${entry.code}` : 'refused';
     $('advice').textContent = entry
       ? ` — ${advice[entry.code] ?? 'the gate said no.'}`
@@ -56,7 +57,6 @@ export function chatClient(gateLog, advice) {
     socket = current;
     let opened = false;
     $('refusal').hidden = true;
-    $('reconnect').hidden = true;
     $('protocol').textContent = '…';
     setStatus('connecting');
     current.onopen = () => {
@@ -72,7 +72,6 @@ export function chatClient(gateLog, advice) {
     };
     current.onclose = async (event) => {
       if (socket !== current) return;
-      $('reconnect').hidden = false;
       if (opened) return setStatus(`closed (${event.code})`);
       setStatus('refused?', 'bad');
       refused(await gateLog.outcome(attempt.n, 5000));

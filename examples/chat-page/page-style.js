@@ -2,11 +2,11 @@
 // two columns that stack on a narrow screen, light and dark.
 export const pageStyle = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--panel:#fff;--ink:#1c2230;--muted:#5f6b7a;--line:#e3e6eb;
---accent:#3454d1;--accent-soft:#e8edff;--bubble:#eef0f4;
+--accent:#3454d1;--on-accent:#fff;--accent-soft:#e8edff;--bubble:#eef0f4;
 --ok:#0b7a45;--ok-soft:#e9f8ef;--bad:#c0262d;--bad-soft:#fdeeee;--warn:#a65a00;--warn-soft:#fff5e0;--gone:#7a8290;
 --mono:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 @media (prefers-color-scheme:dark){:root{--bg:#111418;--panel:#1a1e24;--ink:#e6e9ee;--muted:#9aa4b2;--line:#2b313a;
---accent:#7d98ff;--accent-soft:#23305c;--bubble:#252a33;--ok:#4cd38a;--ok-soft:#14291e;--bad:#ff7b7b;--bad-soft:#331a1c;
+--accent:#7d98ff;--on-accent:#0d1430;--accent-soft:#23305c;--bubble:#252a33;--ok:#4cd38a;--ok-soft:#14291e;--bad:#ff7b7b;--bad-soft:#331a1c;
 --warn:#ffb84d;--warn-soft:#33270f;--gone:#8a93a0}}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
@@ -14,15 +14,16 @@ body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.45 system-ui,-ap
 button,input{font:inherit;color:inherit}
 button{cursor:pointer;border:1px solid var(--line);background:var(--panel);border-radius:8px;padding:.45rem .85rem}
 button:hover{border-color:var(--accent)}
-button.primary{background:var(--accent);border-color:var(--accent);color:#fff}
+button{white-space:nowrap}
+button.primary{background:var(--accent);border-color:var(--accent);color:var(--on-accent)}
 input{border:1px solid var(--line);background:var(--panel);border-radius:8px;padding:.5rem .7rem;min-width:0}
 input:focus,button:focus-visible{outline:2px solid var(--accent);outline-offset:1px}
 form{margin:0}
 code,.code{font-family:var(--mono)}
-.top{display:flex;align-items:center;gap:1rem;padding:.7rem 1.25rem;background:var(--panel);border-bottom:1px solid var(--line)}
-.brand{font-weight:700;font-size:1.05rem;margin:0}
+.top{display:flex;align-items:center;gap:.75rem;padding:.7rem 1.25rem;background:var(--panel);border-bottom:1px solid var(--line)}
+.brand{font-weight:700;font-size:1.05rem;margin:0;white-space:nowrap}
 .brand span{color:var(--muted);font-weight:400}
-.top .who{margin-left:auto;color:var(--muted)}
+.top .who{margin-left:auto;color:var(--muted);min-width:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .top .who b{color:var(--ink)}
 .grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.15fr);gap:1rem;padding:1rem;max-width:84rem;margin:0 auto;
 height:calc(100vh - 3.4rem)}
@@ -50,7 +51,7 @@ display:flex;flex-wrap:wrap;align-items:center;gap:.5rem .75rem}
 .probes{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.5rem;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
 .probe{border:1px solid var(--line);border-radius:10px;overflow:hidden;display:flex;flex-direction:column}
 .probe:hover{border-color:var(--accent)}
-.probe button{border:0;border-radius:0;text-align:left;display:flex;flex-direction:column;gap:.1rem;flex:1;padding:.5rem .75rem}
+.probe button{border:0;border-radius:0;text-align:left;white-space:normal;display:flex;flex-direction:column;gap:.1rem;flex:1;padding:.5rem .75rem}
 .probe button b{font-size:.92rem}
 .probe button b::after{content:" ›";color:var(--accent)}
 .probe button small{color:var(--muted);font-size:.78rem}
@@ -89,6 +90,6 @@ border-left:4px solid var(--gone);border-radius:8px;background:var(--bubble)}
 .login p{color:var(--muted);margin:0 0 1.25rem}
 .login form{display:flex;gap:.5rem}
 .login input{flex:1}
-@media (max-width:56rem){.grid{grid-template-columns:1fr;height:auto}#log{max-height:24rem}#gate-log{max-height:32rem}}
+@media (max-width:56rem){.top{padding:.6rem 1rem}.grid{grid-template-columns:1fr;height:auto;padding:.75rem}#log{max-height:24rem}#gate-log{max-height:32rem}}
 @media (prefers-reduced-motion:reduce){.entry.fresh{animation:none}}
 `;

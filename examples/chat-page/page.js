@@ -83,7 +83,7 @@ export function chatPage(user) {
 <main class="grid">
 <section class="panel" aria-labelledby="chat-title">
 <div class="head"><h2 id="chat-title">Chat</h2><span class="facts">protocol <b id="protocol">…</b></span>
-<span id="status" class="pill">connecting</span><button id="reconnect" type="button" hidden>Reconnect</button></div>
+<span id="status" class="pill">connecting</span><button id="reconnect" type="button" title="Open the chat socket again (log out in another tab first, and see it refused)">Reconnect</button></div>
 <div id="refusal" class="refusal" role="alert" hidden><p><b id="why"></b><span id="advice"></span></p>
 <form method="post" action="/logout"><button class="primary">Log in again</button></form></div>
 <div id="log" aria-live="polite"></div>
@@ -92,8 +92,9 @@ export function chatPage(user) {
 </section>
 <section class="panel" aria-labelledby="gate-title">
 <div class="head"><h2 id="gate-title">Gate log</h2><span id="counts" class="facts"></span><span id="live" class="live">connecting…</span></div>
-<p class="intro">Every WebSocket handshake this server decides, as it happens. A refused socket only tells the browser
-“close 1006”; the gate knows why. Try one it refuses:</p>
+<p class="intro">Every WebSocket handshake this server decides, as it happens: <b>you</b> marks this page’s own; other
+people’s show the decision and nothing of theirs. A refused socket only tells the browser “close 1006”; the gate
+knows why. Try one it refuses:</p>
 <div class="probes">${probes
       .map(
         ([name, title, what]) =>
