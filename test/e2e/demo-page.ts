@@ -10,7 +10,9 @@ export const screenshotDir = join(repoRoot, 'test/e2e/screenshots');
 
 export async function screenshot(page: Page, name: string, { fullPage = false } = {}) {
   mkdirSync(screenshotDir, { recursive: true });
-  // Animations disabled: the newest entry's highlight is shown settled.
+  // No focus ring or hover in the picture; animations disabled: the newest entry's highlight is shown settled.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), animations: 'disabled', fullPage });
 }
 

@@ -71,7 +71,7 @@ for (const example of list) {
       };
 
       it('chats, logs its own accepted handshake, and shows every refusal the buttons cause, with its code', async () => {
-        const context = await newContext();
+        const context = await newContext({ viewport: { width: 1280, height: 920 } }); // the whole log in the picture
         const page = await context.newPage();
         await loginThroughForm(page, server.url, 'alice');
         await waitForText(page, '#status', 'connected');
