@@ -25,7 +25,8 @@ export function createGateLog({
   let heartbeat;
 
   const send = (viewer, text) => {
-    if (viewer.response.writableLength > maxBufferedBytes) return drop(viewer);
+    // HTTP/2's compatibility response keeps its buffer on its stream.
+    if ((viewer.response.stream ?? viewer.response).writableLength > maxBufferedBytes) return drop(viewer);
     viewer.response.write(text);
   };
   const frame = (entry, key) => `id: ${boot}-${entry.seq}\ndata: ${JSON.stringify(publicEntry(entry, key))}\n\n`;

@@ -28,7 +28,7 @@ export function probesClient(gateLog) {
   /** Opens a socket from a hidden frame on the other loopback name; the frame posts back what it saw. */
   const framed = (url, protocols) =>
     new Promise((resolve) => {
-      const id = crypto.randomUUID();
+      const id = crypto.getRandomValues(new Uint32Array(2)).join('-'); // randomUUID needs a secure context
       const frame = document.createElement('iframe');
       const done = (saw) => {
         clearTimeout(timer);

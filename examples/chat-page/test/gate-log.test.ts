@@ -1,7 +1,7 @@
 // The demo's gate log over real sockets: a node:http server with a gate, ws clients that carry secrets, and
 // viewers reading GET /gate-log as Server-Sent Events.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { createGate, type Gate } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -226,6 +226,25 @@ describe('GET /gate-log', () => {
     await expect.poll(() => log!.viewers).toBe(0);
     const next = await view();
     expect(next.status).toBe(200);
+  });
+
+  it('lets go of a viewer that stops reading, rather than buffering for it without end', async () => {
+    const { base } = await start({ capacity: 1, maxBufferedBytes: 4096 });
+    // A raw client that sends the request and never reads: the kernel's buffers fill, then the server's.
+    const { port } = new URL(base);
+    const stalled = net.connect(Number(port), '127.0.0.1');
+    stalled.pause();
+    stalled.write('GET /gate-log HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await expect.poll(() => log!.viewers).toBe(1);
+    const event = { outcome: 'reject', code: 'NO_SUBPROTOCOL', status: 400, route: '/chat', transport: 'http/1.1' };
+    let recorded = 0;
+    while (log!.viewers === 1 && recorded < 1_000_000) {
+      for (let i = 0; i < 1000; i++)
+        log!.record({ ...event, durationMs: recorded++, request: { url: '/chat' } } as never);
+      await new Promise((done) => setImmediate(done));
+    }
+    expect(log!.viewers).toBe(0);
+    stalled.destroy();
   });
 
   it('sends a heartbeat comment while idle; close() ends every stream, so the server can close', async () => {
