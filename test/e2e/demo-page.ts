@@ -16,14 +16,16 @@ export async function screenshot(page: Page, name: string, { fullPage = false } 
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), animations: 'disabled', fullPage });
 }
 
+/** The parts of an entry a person reads as one line: status, code, route, transport, whose (not the time). */
+const LINE_PARTS = '.status, .code, .meta > :not(time)';
+
 /** The gate log's entries as a person reads them, newest first: `401 REJECTED /chat http/1.1 you · chat`. */
 export function gateLogLines(page: Page): Promise<string[]> {
-  return page.$$eval('#gate-log .entry', (items) =>
-    items.map((item) =>
-      [item.querySelector('.status'), item.querySelector('.code'), ...item.querySelectorAll('.meta > :not(time)')]
-        .map((part) => part?.textContent)
-        .join(' '),
-    ),
+  return page.$$eval(
+    '#gate-log .entry',
+    (items, parts) =>
+      items.map((item) => Array.from(item.querySelectorAll(parts), (part) => part.textContent).join(' ')),
+    LINE_PARTS,
   );
 }
 
@@ -31,15 +33,11 @@ export function gateLogLines(page: Page): Promise<string[]> {
 export async function waitForGateLog(page: Page, pattern: RegExp, timeoutMs = 10_000) {
   try {
     await page.waitForFunction(
-      (source) =>
-        [...document.querySelectorAll('#gate-log .entry')].some((item) =>
-          new RegExp(source).test(
-            [item.querySelector('.status'), item.querySelector('.code'), ...item.querySelectorAll('.meta > :not(time)')]
-              .map((part) => part?.textContent)
-              .join(' '),
-          ),
+      ({ source, parts }) =>
+        Array.from(document.querySelectorAll('#gate-log .entry')).some((item) =>
+          new RegExp(source).test(Array.from(item.querySelectorAll(parts), (part) => part.textContent).join(' ')),
         ),
-      pattern.source,
+      { source: pattern.source, parts: LINE_PARTS },
       { timeout: timeoutMs },
     );
   } catch {
