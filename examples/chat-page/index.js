@@ -1,57 +1,10 @@
 // The example chat's contract (docs/examples.md), shared so that every framework's example serves the same
-// page and speaks the same messages; each example only shows its framework's wiring.
+// page and speaks the same messages; each example only shows its framework's wiring. The pages are page.js's;
+// what only the demo adds (the gate log, /probe, /slow) is `chat-page/demo`.
 import { randomBytes } from 'node:crypto';
 import { allowHosts } from '@wsgate/core';
 
-const escapeHtml = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-
-const layout = (title, body) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:16px system-ui,sans-serif;max-width:40rem;margin:2rem auto}#log{border:1px solid #ccc;height:16rem;overflow:auto;padding:.5rem}</style>
-</head><body>${body}</body></html>`;
-
-/** GET / when logged out. */
-export function loginPage() {
-  return layout(
-    'wsgate chat — log in',
-    `<h1>wsgate chat</h1>
-<form method="post" action="/login"><label>Name <input name="name" required maxlength="32" autofocus></label>
-<button>Log in</button></form>`,
-  );
-}
-
-/** GET / when logged in: opens ws://<same host>/chat offering chat.v2 then chat.v1. */
-export function chatPage(user) {
-  return layout(
-    'wsgate chat',
-    `<h1>wsgate chat</h1>
-<p>Logged in as <b id="user">${escapeHtml(user)}</b> · protocol <b id="protocol">connecting…</b> · <span id="status">connecting</span></p>
-<div id="log"></div>
-<form id="say"><input id="text" autocomplete="off" maxlength="500" required> <button>Send</button></form>
-<form method="post" action="/logout"><button>Log out</button></form>
-<script>
-const log = document.getElementById('log');
-const show = (text) => { const p = document.createElement('div'); p.textContent = text; log.append(p); log.scrollTop = log.scrollHeight; };
-const socket = new WebSocket('ws://' + location.host + '/chat', ['chat.v2', 'chat.v1']);
-socket.onopen = () => { document.getElementById('protocol').textContent = socket.protocol; document.getElementById('status').textContent = 'connected'; };
-socket.onclose = (event) => { document.getElementById('status').textContent = 'closed (' + event.code + ')'; };
-socket.onerror = () => { document.getElementById('status').textContent = 'failed'; };
-socket.onmessage = (event) => {
-  const message = JSON.parse(event.data);
-  if (message.type === 'welcome') show('welcome, ' + message.user + ' (' + message.protocol + ')');
-  else if (message.type === 'message') show(message.user + ': ' + message.text);
-  else show('error');
-};
-document.getElementById('say').onsubmit = (event) => {
-  event.preventDefault();
-  const input = document.getElementById('text');
-  socket.send(JSON.stringify({ type: 'say', text: input.value }));
-  input.value = '';
-};
-</script>`,
-  );
-}
+export { chatPage, loginPage } from './page.js';
 
 /** The text of a valid `{"type":"say","text":T}` message, or undefined for anything else. */
 export function parseSay(data) {

@@ -2,12 +2,20 @@
 // middleware that guards the WebSocket route exactly as it would guard an HTTP route — its 401 is the answer.
 import { wsgate } from '@wsgate/express';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
+import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
 export function createChat({ host = '127.0.0.1', secret = sessionSecret() } = {}) {
   const room = createRoom();
-  const app = wsgate(express(), { hosts: exampleHosts(host), onEvent: logHandshake });
+  const gateLog = createGateLog(); // the demo page's live log of every handshake decision
+  const app = wsgate(express(), {
+    hosts: exampleHosts(host),
+    onEvent: (event) => {
+      logHandshake(event);
+      gateLog.record(event);
+    },
+  });
   app.use(cookieParser(secret));
   app.use(express.urlencoded({ extended: false, limit: '4kb' }));
 
@@ -25,6 +33,8 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() } = {}
   }
 
   app.get('/health', (_req, res) => void res.type('text').send('ok'));
+  app.get('/gate-log', (req, res) => gateLog.stream(req, res));
+  app.get('/probe', (_req, res) => void res.type('html').send(probePage()));
 
   app.get('/', (req, res) => {
     const user = userOf(req);
@@ -50,6 +60,8 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() } = {}
   app.ws('/chat', { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true }, requireLogin, (socket, req) =>
     room.join(socket, req.res?.locals.user, socket.protocol),
   );
+  // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
+  app.ws('/slow', slowRoute, (socket) => socket.close());
 
   app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
     const status = error.status ?? 500;

@@ -9,6 +9,7 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { wsgate } from '@wsgate/fastify';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
+import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
@@ -27,7 +28,16 @@ export async function createChat({ host = '127.0.0.1', secret }: { host?: string
   await app.register(cookie, { secret: secret ?? sessionSecret() });
   await app.register(formbody);
   // wsgate, per app: the Host allowlist (DNS rebinding), same-origin Origin (the default), the handshake log.
-  await app.register(wsgate, { hosts: exampleHosts(host), onEvent: logHandshake, closeTimeout: 1000 });
+  const gateLog = createGateLog(); // the demo page's live log of every handshake decision
+  await app.register(wsgate, {
+    hosts: exampleHosts(host),
+    onEvent: (event) => {
+      logHandshake(event);
+      gateLog.record(event);
+    },
+    closeTimeout: 1000,
+  });
+  app.addHook('preClose', async () => gateLog.close()); // its open streams would hold app.close() up
 
   // Who is logged in, for every request, the WebSocket upgrade included.
   app.decorateRequest('user', undefined);
@@ -47,6 +57,11 @@ export async function createChat({ host = '127.0.0.1', secret }: { host?: string
   });
 
   app.get('/health', () => 'ok');
+  app.get('/gate-log', (request, reply) => {
+    reply.hijack(); // a stream that stays open: written by the gate log, not by Fastify
+    gateLog.stream(request.raw, reply.raw);
+  });
+  app.get('/probe', (_request, reply) => void reply.type('text/html; charset=utf-8').send(probePage()));
 
   app.post<{ Body: { name: string } }>(
     '/login',
@@ -82,6 +97,8 @@ export async function createChat({ host = '127.0.0.1', secret }: { host?: string
     },
     (socket, request) => room.join(socket, request.user!, socket.protocol),
   );
+  // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
+  app.get('/slow', { websocket: slowRoute }, (socket) => socket.close());
 
-  return { app, room };
+  return { app, room, gateLog };
 }

@@ -123,3 +123,17 @@ describe('WebSocket /chat', () => {
     expect((await closed).code).toBe(1001);
   });
 });
+
+describe("the demo's additions (chat-page/demo)", () => {
+  it('/slow: its hook outlasts the 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT', async () => {
+    await browser(app).expectHandshake('/slow').toBeRefused(503, { code: 'HANDSHAKE_TIMEOUT' });
+  });
+
+  it('GET /probe is the probe frame, whose CSP lets it run its own script only', async () => {
+    const probe = await browser(app).httpRequest('GET', '/probe');
+    expect([probe.status, probe.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(probe.body).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'sha256-/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import { koaGate } from '@wsgate/koa';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
+import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
 import Koa from 'koa';
 
 interface State {
@@ -41,7 +42,14 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
   };
 
   // wsgate: per-app options. Host allowlist against DNS rebinding; same-origin Origin is the default.
-  const ws = koaGate(app, { hosts: exampleHosts(host), onEvent: logHandshake });
+  const gateLog = createGateLog(); // the demo page's live log of every handshake decision
+  const ws = koaGate(app, {
+    hosts: exampleHosts(host),
+    onEvent: (event) => {
+      logHandshake(event);
+      gateLog.record(event);
+    },
+  });
   const room = createRoom();
 
   const router = new Router<State>();
@@ -51,6 +59,14 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
   });
   router.get('/health', (ctx) => {
     ctx.body = 'ok';
+  });
+  router.get('/gate-log', (ctx) => {
+    ctx.respond = false; // a stream that stays open: written by the gate log, not by Koa
+    gateLog.stream(ctx.req, ctx.res);
+  });
+  router.get('/probe', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = probePage();
   });
   router.post('/login', bodyParser({ enableTypes: ['form'] }), (ctx) => {
     const form = ctx.request.body as Record<string, unknown> | undefined;
@@ -79,9 +95,14 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
       (socket, ctx: RouterContext<State>, { protocol }) => room.join(socket, ctx.state.user!, protocol),
     ),
   );
+  // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
+  router.get(
+    '/slow',
+    ws.route(slowRoute, (socket) => socket.close()),
+  );
 
   app.use(session);
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, ws, room };
+  return { app, ws, room, gateLog };
 }

@@ -2,12 +2,22 @@
 import http from 'node:http';
 import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
 import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage, sessionSecret } from 'chat-page';
+import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
 
 const secret = sessionSecret();
 const { host, port } = listenAddress();
 const room = createRoom();
+const gateLog = createGateLog(); // the demo page's live log of every handshake decision
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => gateLog.close()); // open streams hold the server
 
-const gate = createGate({ hosts: exampleHosts(host), cookieSecret: secret, onEvent: logHandshake });
+const gate = createGate({
+  hosts: exampleHosts(host),
+  cookieSecret: secret,
+  onEvent: (event) => {
+    logHandshake(event);
+    gateLog.record(event);
+  },
+});
 gate.route(
   '/chat',
   {
@@ -20,11 +30,17 @@ gate.route(
   },
   (socket, { context, protocol }) => room.join(socket, context.user, protocol),
 );
+// The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
+gate.route('/slow', slowRoute, (socket) => socket.close());
 
 const server = http.createServer(async (request, response) => {
   if (gate.handleRequest(request, response)) return; // plain GET /chat -> 426
   const path = request.url?.split('?')[0];
   if (request.method === 'GET' && path === '/health') return response.end('ok');
+  if (request.method === 'GET' && path === '/gate-log') return gateLog.stream(request, response);
+  if (request.method === 'GET' && path === '/probe') {
+    return response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(probePage());
+  }
   if (request.method === 'GET' && path === '/') {
     const user = sessionUser(request);
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
