@@ -49,8 +49,8 @@ if (cluster.isPrimary) {
 async function startWorker() {
   const id = cluster.worker.id;
   // No offline queue: while Redis is unreachable a limit answers at once (per onStoreError), it does not wait.
+  // No 'error' listener of our own: the store adds one and reports the first error of each outage to onError.
   const client = new Redis(redisUrl, { enableOfflineQueue: false });
-  client.on('error', () => {}); // the store reports the first error of an outage through onError
   const store = createRedisStore({
     client,
     leaseMs,
