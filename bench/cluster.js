@@ -4,7 +4,7 @@
 // connections is SIGKILLed and the time until its slots come back is measured.
 //
 //   node bench/cluster.js [--processes 4] [--handshakes 10000] [--warmup 1000] [--concurrency 64]
-//                         [--users 1000] [--per-user 2] [--rounds 3] [--lease-ms 3000] [--redis-url URL]
+//                         [--users 1000] [--per-user 2] [--rounds 5] [--lease-ms 3000] [--redis-url URL]
 //
 // Without --redis-url it starts its own redis-server on a free port (no persistence). Run `pnpm build` first.
 // Figures: handshakes/s (median over rounds, the modes alternating), server CPU per handshake (all processes),
@@ -26,7 +26,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     users: { type: 'string', default: '1000' },
     'per-user': { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     'lease-ms': { type: 'string', default: '3000' },
     'redis-url': { type: 'string' },
   },
@@ -159,6 +159,15 @@ const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length
 console.log('');
 for (const row of rows)
   console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+// Each round ran the two stores back to back: their ratio within a round is steadier than either figure.
+const ratios = (field) => modes.redis.rounds.map((r, i) => r[field] / modes.memory.rounds[i][field]);
+const ratio = (field) =>
+  `${fixed(median(ratios(field)), 2)}× (${ratios(field)
+    .map((x) => fixed(x, 2))
+    .join(' ')})`;
+console.log(
+  `redis / memory, median of rounds: handshakes/s ${ratio('perSecond')}, server CPU ${ratio('cpuUsPerHandshake')}`,
+);
 
 // Recovery after a SIGKILL: a victim holds 30 connections of one user (limit 30), renewing every LEASE_MS / 3;
 // once it is killed, a survivor is asked for that user's connection every 10 ms until one is accepted.
