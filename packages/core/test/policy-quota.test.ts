@@ -48,7 +48,10 @@ class ScriptedStore implements LeaseStore {
 describe('acquireQuotas', () => {
   it('takes every quota or none: a full one gives back what the others took, 429 with its Retry-After', async () => {
     const store = new MemoryLeaseStore();
-    const quotas = [quotaPerIp(5, { store }), quotaPerKey(1, ({ context }) => context.user, { store, retryAfter: 7 })];
+    const quotas = [
+      quotaPerIp(5, { store }),
+      quotaPerKey<{ user: string }>(1, ({ context }) => context.user, { store, retryAfter: 7 }),
+    ];
     const first = await acquireQuotas(quotas, info, () => {});
     expect(typeof first).toBe('function');
     expect(store.held()).toBe(2);
