@@ -8,7 +8,7 @@
 import http from 'node:http';
 import cookie from '@fastify/cookie';
 import Router from '@koa/router';
-import { createGate, MemoryQuotaStore, quotaPerIp } from '@wsgate/core';
+import { createGate, MemoryLeaseStore, quotaPerIp } from '@wsgate/core';
 import { wsgate as expressGate } from '@wsgate/express';
 import { wsgate as fastifyGate } from '@wsgate/fastify';
 import { koaGate } from '@wsgate/koa';
@@ -36,7 +36,7 @@ export const servers = [
   {
     name: 'core',
     async start() {
-      const store = new MemoryQuotaStore();
+      const store = new MemoryLeaseStore();
       const server = http.createServer();
       const gate = createGate({ quotas: [quotaPerIp(QUOTA, { store })] });
       const auth = (up) => (up.cookies.sid === 'ok' ? { user: 'soak' } : up.reject(401, LOGIN_REQUIRED));
@@ -66,7 +66,7 @@ export const servers = [
   {
     name: 'express',
     async start() {
-      const store = new MemoryQuotaStore();
+      const store = new MemoryLeaseStore();
       const app = expressGate(express(), { quotas: [quotaPerIp(QUOTA, { store })] });
       app.use(cookieParser());
       const auth = (req, res, next) => {
@@ -99,7 +99,7 @@ export const servers = [
   {
     name: 'koa',
     async start() {
-      const store = new MemoryQuotaStore();
+      const store = new MemoryLeaseStore();
       const app = new Koa();
       const ws = koaGate(app, { quotas: [quotaPerIp(QUOTA, { store })] });
       const auth = async (ctx, next) => {
@@ -143,7 +143,7 @@ export const servers = [
   {
     name: 'fastify',
     async start() {
-      const store = new MemoryQuotaStore();
+      const store = new MemoryLeaseStore();
       const app = Fastify();
       await app.register(cookie);
       await app.register(fastifyGate, { quotas: [quotaPerIp(QUOTA, { store })], closeTimeout: 1_000 });

@@ -148,9 +148,10 @@ function respond<Context>(
     handshake.fail(error);
     return;
   }
+  // The leases go back when the connection closes, whatever happens from here on.
+  if (accepted.release !== undefined) socket.once('close', accepted.release);
   handshake.accepted();
   const { gate, transport } = handshake;
-  if (accepted.release !== undefined) socket.once('close', accepted.release);
   gate.track(socket);
   // After the acceptance there is no HTTP answer left to give: a handler that fails is reported, and its
   // socket closed as "internal error" (RFC 6455 §7.4.1).

@@ -12,14 +12,15 @@ export type RedisStoreErrorCode =
   | 'REDIS_TIMEOUT'
   /** Redis answered with an error (WRONGTYPE on a key under the prefix, OOM, READONLY, LOADING…). */
   | 'REDIS_ERROR'
-  /** The heartbeat found leases that had already expired: their slots may have been given away. */
-  | 'REDIS_LEASE_LOST'
+  /** The heartbeat found leases Redis no longer had alive (it restarted without persistence, or this
+   * process stalled past leaseMs) and put them back: their keys may stand above their limits a while. */
+  | 'REDIS_LEASE_RESTORED'
   /** `acquire` or `hit` after `close()`. */
   | 'REDIS_STORE_CLOSED';
 
 export class RedisStoreError extends Error {
   readonly code: RedisStoreErrorCode;
-  /** For REDIS_LEASE_LOST: the leases that were lost (this store no longer renews them). */
+  /** For REDIS_LEASE_RESTORED: the leases put back. */
   readonly leases: readonly Lease[];
 
   constructor(

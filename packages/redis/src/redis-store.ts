@@ -27,7 +27,7 @@ export interface RedisStoreOptions {
   renewEveryMs?: number;
   /** A command without an answer after this rejects with REDIS_TIMEOUT. Default 1,000 ms. */
   timeoutMs?: number;
-  /** Failures nobody awaits: heartbeat errors, lost leases, failed releases, the client's first error
+  /** What nobody awaits: heartbeat errors, leases put back, failed releases, the client's first error
    * of an outage. Default: `process.emitWarning`. */
   onError?: (error: RedisStoreError) => void;
 }
@@ -39,8 +39,8 @@ export interface RedisStoreStats {
   readonly commands: number;
   /** Heartbeats run (each renews every lease held). */
   readonly heartbeats: number;
-  /** Leases a heartbeat found expired. */
-  readonly leasesLost: number;
+  /** Leases a heartbeat found missing or expired in Redis and put back. */
+  readonly leasesRestored: number;
   /** Scripts loaded after a NOSCRIPT. */
   readonly scriptLoads: number;
   /** The heartbeat's timer runs only while leases are held. */
@@ -83,7 +83,7 @@ class SharedStore implements RedisStore {
   #renewing: Promise<void> | undefined;
   #closed = false;
   #heartbeats = 0;
-  #leasesLost = 0;
+  #leasesRestored = 0;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null)
@@ -137,7 +137,7 @@ class SharedStore implements RedisStore {
   }
 
   async release(lease: Lease): Promise<void> {
-    // Only leases this store holds: a second release, or a lease it lost or never gave, sends nothing.
+    // Only leases this store holds: a second release, or a lease it never gave, sends nothing.
     if (typeof lease !== 'object' || lease === null) return;
     const held = this.#held.get(lease.id);
     if (held === undefined || held.key !== lease.key) return;
@@ -186,7 +186,7 @@ class SharedStore implements RedisStore {
       leasesHeld: this.#held.size,
       commands: this.#redis.sent,
       heartbeats: this.#heartbeats,
-      leasesLost: this.#leasesLost,
+      leasesRestored: this.#leasesRestored,
       scriptLoads: this.#redis.scriptLoads,
       heartbeatActive: this.#timer !== undefined,
     };
@@ -203,9 +203,9 @@ class SharedStore implements RedisStore {
         const keys = batch.map((lease) => this.#leaseKey(lease.key));
         const args = [String(this.#leaseMs), ...batch.map((lease) => lease.id)];
         try {
-          const lost = await this.#redis.bounded('renew', this.#redis.eval(RENEW, keys, args));
-          if (!Array.isArray(lost)) throw new RedisStoreError('REDIS_ERROR', `renew: unexpected reply ${lost}`);
-          this.#drop(lost.map((index: number) => batch[index - 1]));
+          const restored = await this.#redis.bounded('renew', this.#redis.eval(RENEW, keys, args));
+          if (!Array.isArray(restored)) throw new RedisStoreError('REDIS_ERROR', `renew: unexpected reply ${restored}`);
+          await this.#restored(restored.map((index: number) => batch[index - 1] as Lease));
         } catch (error) {
           this.#report(toStoreError(error, 'renew'));
         }
@@ -213,21 +213,25 @@ class SharedStore implements RedisStore {
     );
   }
 
-  /** Leases the heartbeat found expired: no longer ours to renew or release. */
-  #drop(found: Array<Lease | undefined>): void {
-    // A lease released while the heartbeat was under way is not lost, only gone.
-    const lost = found.filter((lease) => lease !== undefined && this.#held.get(lease.id) === lease) as Lease[];
-    if (lost.length === 0) return;
-    for (const lease of lost) this.#held.delete(lease.id);
-    if (this.#held.size === 0) this.#stopHeartbeat();
-    this.#leasesLost += lost.length;
-    this.#report(
-      new RedisStoreError(
-        'REDIS_LEASE_LOST',
-        `${lost.length} lease(s) expired before the heartbeat renewed them; their slots may be taken`,
-        { leases: lost },
-      ),
-    );
+  /**
+   * Leases the heartbeat put back. One released while the heartbeat was under way (possible when its
+   * script had to be reloaded first) is not ours any more: it is removed again.
+   */
+  async #restored(leases: readonly Lease[]): Promise<void> {
+    if (leases.length === 0) return;
+    const released = leases.filter((lease) => this.#held.get(lease.id) !== lease);
+    const restored = leases.filter((lease) => this.#held.get(lease.id) === lease);
+    if (restored.length > 0) {
+      this.#leasesRestored += restored.length;
+      this.#report(
+        new RedisStoreError(
+          'REDIS_LEASE_RESTORED',
+          `${restored.length} lease(s) of open connections were missing or expired in Redis and were put back`,
+          { leases: restored },
+        ),
+      );
+    }
+    await this.#forget(released);
   }
 
   /** Removes leases from Redis without tracking them, one ZREM per key; failures are reported. */

@@ -48,28 +48,27 @@ return 1
 
 /**
  * KEYS[i] the lease set of the i-th lease; ARGV[1] leaseMs, ARGV[i + 1] the i-th lease id.
- * Returns the indexes (1-based) of the leases that were no longer alive: those are not renewed.
- * A dead member may still be in its set (only ACQUIRE purges), so the expiry is checked before the
- * `ZADD XX`: XX alone would resurrect it, possibly past a limit that someone else has since filled.
+ * Every lease this process holds belongs to a connection that is still open, so every one is renewed
+ * to now + leaseMs, and put back if Redis no longer has it alive (Redis restarted without persistence,
+ * or this process stalled past leaseMs): a quota counts open connections, and one that Redis forgot
+ * would otherwise count nowhere for as long as it stays open. Put back regardless of the limit, so a
+ * key may stand above it for a while; ACQUIRE then admits nobody until it is below again.
+ * Returns the indexes (1-based) of the leases put back.
  */
 export const RENEW = script(`${PRELUDE}
 local lease_ms = tonumber(ARGV[1])
-local lost, kept = {}, {}
+local restored, kept = {}, {}
 for i, key in ipairs(KEYS) do
   local id = ARGV[i + 1]
   local expiry = tonumber(redis.call('ZSCORE', key, id))
-  if expiry and expiry > now then
-    redis.call('ZADD', key, 'XX', now + lease_ms, id)
-    if not kept[key] then
-      keep_for(key, lease_ms)
-      kept[key] = true
-    end
-  else
-    if expiry then redis.call('ZREM', key, id) end
-    lost[#lost + 1] = i
+  if not expiry or expiry <= now then restored[#restored + 1] = i end
+  redis.call('ZADD', key, now + lease_ms, id)
+  if not kept[key] then
+    keep_for(key, lease_ms)
+    kept[key] = true
   end
 end
-return lost
+return restored
 `);
 
 /**

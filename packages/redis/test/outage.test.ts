@@ -58,11 +58,11 @@ describeWithRedis('a Redis outage', () => {
         });
         expect((await store.hit('ip', 5, 10_000)).allowed).toBe(true);
         expect(store.stats().scriptLoads).toBe(scriptLoads + 2); // ACQUIRE and HIT, after NOSCRIPT
-        // The restarted Redis remembers no lease: the heartbeat says so, and renews the others.
+        // The restarted Redis remembers no lease: the heartbeat puts back the one still held, and says so.
         errors.length = 0;
         await store.renew();
-        expect(errors.map((e) => [e.code, e.leases])).toEqual([['REDIS_LEASE_LOST', [kept]]]);
-        expect(store.stats().leasesHeld).toBe(1);
+        expect(errors.map((e) => [e.code, e.leases])).toEqual([['REDIS_LEASE_RESTORED', [kept]]]);
+        expect(store.stats().leasesHeld).toBe(2);
         expect(reported()).toHaveLength(0);
       } finally {
         await server.start(); // whatever failed, the next test has its Redis

@@ -8,7 +8,15 @@
 import type { UpgradeRequest } from '../facts.js';
 import { type Rejection, reject } from '../rejection.js';
 import { MemoryLeaseStore } from './memory-stores.js';
-import { callStore, DEFAULT_STORE_TIMEOUT_MS, type OnStoreError, type StoreResult } from './store-call.js';
+import {
+  callStore,
+  checkStoreOptions,
+  DEFAULT_STORE_TIMEOUT_MS,
+  hasMethods,
+  isPositiveNumber,
+  type OnStoreError,
+  type StoreResult,
+} from './store-call.js';
 import type { Lease, LeaseStore } from './stores.js';
 
 /** What a quota's key is computed from, once the hook has given the connection its context. */
@@ -68,10 +76,19 @@ export function quotaPerKey<Context>(
   );
 }
 
+const QUOTA_OPTIONS = {
+  store: [
+    'a LeaseStore (acquire and release), e.g. createRedisStore(...)',
+    (v: unknown) => hasMethods(v, 'acquire', 'release'),
+  ],
+  retryAfter: ['a positive number of seconds', isPositiveNumber],
+} as const;
+
 function quota(name: string, limit: number, key: Quota['key'], options: QuotaOptions): Quota {
   if (!Number.isInteger(limit) || limit < 1) {
     throw new TypeError(`wsgate: ${name}(limit): limit must be a positive integer, got ${String(limit)}`);
   }
+  checkStoreOptions(name, options, QUOTA_OPTIONS);
   return {
     limit,
     key,
@@ -88,33 +105,35 @@ export type Release = () => void;
 /**
  * Takes every quota or none, all stores asked at once: on the first full one, what was taken is given
  * back and the answer is 429. A store error is reported through `report` and, per the quota's
- * `onStoreError`, refuses (503) or skips that quota.
+ * `onStoreError`, refuses (503) or skips that quota. Every key is computed before any store is asked,
+ * so that a key function that throws leaves nothing taken; a lease granted after the gate stopped
+ * waiting for it (`storeTimeout`) is released when it arrives.
  */
 export async function acquireQuotas(
   quotas: readonly Quota[],
   info: QuotaInfo,
   report: (error: unknown) => void,
 ): Promise<Release | Rejection> {
+  const keys = quotas.map((q) => q.key(info));
+  const answers = await Promise.all(
+    quotas.map((q, i) => {
+      const key = keys[i];
+      if (key === undefined) return undefined;
+      return callStore(
+        () => q.store.acquire(key, q.limit),
+        q.storeTimeout,
+        (late) => late !== undefined && releaseQuietly(q.store, late),
+      );
+    }),
+  );
   const held: Array<[LeaseStore, Lease]> = [];
-  const release: Release = () => {
-    for (const [store, lease] of held.splice(0)) releaseQuietly(store, lease);
-  };
-  const asks = quotas.map((q) => {
-    const key = q.key(info);
-    if (key === undefined) return undefined;
-    return callStore(
-      () => q.store.acquire(key, q.limit),
-      q.storeTimeout,
-      (late) => late !== undefined && releaseQuietly(q.store, late),
-    );
-  });
-  const answers = await Promise.all(asks);
+  const errors: unknown[] = [];
   let refusal: Rejection | undefined;
   answers.forEach((answer: StoreResult<Lease | undefined> | undefined, i) => {
     const q = quotas[i] as Quota;
     if (answer === undefined) return;
     if (!answer.ok) {
-      report(answer.error);
+      errors.push(answer.error);
       if (q.onStoreError === 'fail-closed') refusal ??= reject.storeUnavailable;
     } else if (answer.value === undefined) {
       refusal ??= reject.quotaExceeded(q.retryAfter);
@@ -122,11 +141,18 @@ export async function acquireQuotas(
       held.push([q.store, answer.value]);
     }
   });
-  if (refusal !== undefined) {
+  const release: Release = () => {
+    for (const [store, lease] of held.splice(0)) releaseQuietly(store, lease);
+  };
+  if (refusal !== undefined) release();
+  try {
+    for (const error of errors) report(error);
+  } catch (error) {
+    // An onError that throws is the application's bug, reported as such by the caller (500): not a leak.
     release();
-    return refusal;
+    throw error;
   }
-  return release;
+  return refusal ?? release;
 }
 
 /** A shared store that fails to release lets the lease expire; it must not become an unhandled rejection. */

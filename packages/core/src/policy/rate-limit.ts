@@ -7,7 +7,7 @@
 import type { UpgradeRequest } from '../facts.js';
 import { type Rejection, reject } from '../rejection.js';
 import { MemoryRateStore } from './memory-stores.js';
-import { callStore, DEFAULT_STORE_TIMEOUT_MS, type OnStoreError } from './store-call.js';
+import { callStore, checkStoreOptions, DEFAULT_STORE_TIMEOUT_MS, hasMethods, type OnStoreError } from './store-call.js';
 import type { RateStore } from './stores.js';
 
 /** What a rate limit's key is computed from: the request before any hook ran. */
@@ -58,10 +58,19 @@ export function rateLimitPerKey(
   );
 }
 
+const RATE_LIMIT_OPTIONS = {
+  per: [
+    "a number of milliseconds or a duration like '1s'",
+    (v: unknown) => typeof v === 'number' || typeof v === 'string',
+  ],
+  store: ['a RateStore (hit), e.g. createRedisStore(...)', (v: unknown) => hasMethods(v, 'hit')],
+} as const;
+
 function rateLimit(name: string, limit: number, key: RateLimit['key'], options: RateLimitOptions): RateLimit {
   if (!Number.isInteger(limit) || limit < 1) {
     throw new TypeError(`wsgate: ${name}(limit): limit must be a positive integer, got ${String(limit)}`);
   }
+  checkStoreOptions(name, options, RATE_LIMIT_OPTIONS);
   return {
     limit,
     windowMs: parseDuration(name, options.per ?? '1s'),
@@ -75,7 +84,7 @@ function rateLimit(name: string, limit: number, key: RateLimit['key'], options: 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** `'1s'`, `'250ms'`, `'1m'`, `'1h'`, or a number of milliseconds. */
+/** `'1s'`, `'250ms'`, `'1m'`, `'1h'`, or a number of milliseconds; whole milliseconds (a shared store counts in them). */
 export function parseDuration(name: string, value: number | string): number {
   const match = typeof value === 'string' ? DURATION.exec(value.trim()) : undefined;
   const ms =
@@ -85,7 +94,7 @@ export function parseDuration(name: string, value: number | string): number {
       `wsgate: ${name}: option "per" must be a positive number of milliseconds or a duration like '1s', got ${JSON.stringify(value)}`,
     );
   }
-  return ms;
+  return Math.ceil(ms);
 }
 
 /**
@@ -97,8 +106,9 @@ export async function checkRateLimits(
   info: RateInfo,
   report: (error: unknown) => void,
 ): Promise<Rejection | undefined> {
-  for (const limit of limits) {
-    const key = limit.key(info);
+  const keys = limits.map((limit) => limit.key(info));
+  for (const [i, limit] of limits.entries()) {
+    const key = keys[i];
     if (key === undefined) continue;
     const answer = await callStore(
       () => limit.store.hit(key, limit.limit, limit.windowMs),

@@ -5,11 +5,16 @@
  * STORE_UNAVAILABLE) or `'fail-open'` (admit as if the limit had room).
  */
 
+import { describe } from '../options.js';
 import { isPromise } from '../promise.js';
 
 export type OnStoreError = 'fail-open' | 'fail-closed';
 
-/** How long a store call may take before it counts as failed. */
+/**
+ * How long the gate waits for a store call before it counts as failed. This is the handshake's budget for
+ * one limit: a store may bound its own commands too (`@wsgate/redis`'s `timeoutMs`, which also covers the
+ * calls nobody waits for, its heartbeat and releases); for a handshake the shorter of the two applies.
+ */
 export const DEFAULT_STORE_TIMEOUT_MS = 500;
 
 export type StoreResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
@@ -60,4 +65,50 @@ export function callStore<T>(
       },
     );
   });
+}
+
+/** The options a quota or a rate limit shares with the other, each checked at setup. */
+const STORE_OPTIONS: Readonly<Record<string, string>> = {
+  onStoreError: "'fail-open' or 'fail-closed'",
+  storeTimeout: 'a positive number of milliseconds',
+};
+
+/**
+ * Throws a TypeError naming the factory and the option for an unknown option (a misspelt `store` would
+ * silently count in this process only) or a value of the wrong kind. `own` describes the factory's
+ * other options and checks their values.
+ */
+export function checkStoreOptions(
+  factory: string,
+  options: unknown,
+  own: Readonly<Record<string, readonly [expected: string, valid: (value: unknown) => boolean]>>,
+): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new TypeError(`wsgate: ${factory}: options must be an object`);
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const rule = own[name];
+    const expected = rule?.[0] ?? STORE_OPTIONS[name];
+    if (expected === undefined) throw new TypeError(`wsgate: ${factory}: unknown option ${JSON.stringify(name)}`);
+    const valid =
+      rule !== undefined
+        ? rule[1](value)
+        : name === 'onStoreError'
+          ? value === 'fail-open' || value === 'fail-closed'
+          : isPositiveNumber(value);
+    if (!valid) throw new TypeError(`wsgate: ${factory}: option "${name}" must be ${expected}, got ${describe(value)}`);
+  }
+}
+
+export function isPositiveNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/** Whether `value` has every named method (a store given by the application). */
+export function hasMethods(value: unknown, ...names: string[]): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
 }
