@@ -3,6 +3,7 @@
 // PER_USER connections in total, whichever processes they land on; a crashed process's slots come back after
 // the lease time (LEASE_MS).
 import cluster from 'node:cluster';
+import { once } from 'node:events';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { createGate, loopbackHosts, quotaPerKey, rateLimitPerIp } from '@wsgate/core';
@@ -85,6 +86,8 @@ async function startWorker() {
     else response.writeHead(404).end('not found');
   });
   gate.attach(server);
+  // A worker takes handshakes once its limits can be asked: until then it would refuse them all (503).
+  if (client.status !== 'ready') await once(client, 'ready');
   server.listen(port, host);
 
   let stopping = false;

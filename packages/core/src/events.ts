@@ -62,7 +62,14 @@ export class GateEvents {
     const durationMs = performance.now() - started;
     const event: HandshakeEvent = { outcome, code, status, route, transport, durationMs, request };
     if (target.hasSubscribers) target.publish(event);
-    onEvent?.(event);
+    if (onEvent !== undefined) {
+      // An observer that throws is the app's bug, reported as one: it must not undo the outcome it observes.
+      try {
+        onEvent(event);
+      } catch (error) {
+        this.report(error, request);
+      }
+    }
     if (log) {
       // The path without its query: a query may carry a token.
       const path = route ?? (request.url ?? '').split('?')[0];

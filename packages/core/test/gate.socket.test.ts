@@ -489,3 +489,20 @@ describe('aborts, observability', () => {
     }
   });
 });
+
+describe('observers that throw', () => {
+  it('an onEvent that throws is reported to onError and the handshake still completes', async () => {
+    const errors: unknown[] = [];
+    let handled = 0;
+    const { port } = await startServer((gate) => gate.route('/ws', {}, () => void handled++), {
+      onEvent: () => {
+        throw new Error('observer bug');
+      },
+      onError: (error) => errors.push(error),
+    });
+    const socket = await connect(`ws://127.0.0.1:${port}/ws`);
+    await eventually(() => handled === 1);
+    expect(String(errors[0])).toContain('observer bug');
+    socket.close();
+  });
+});
