@@ -1,4 +1,4 @@
-// The example chats (DESIGN.md "The example chat") against real clients: Chromium, python-websockets, undici's
+// The example chats against real clients: Chromium, python-websockets, undici's
 // WebSocket and ws. One server process per example; every scenario is the same for each example.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

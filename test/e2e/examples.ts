@@ -1,4 +1,4 @@
-// The servers under test: one entry per example chat (DESIGN.md "The example chat"). An example that is not
+// The servers under test: one entry per example chat. An example that is not
 // there yet (no package.json with a `start` script) is skipped with the reason in the suite's name.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

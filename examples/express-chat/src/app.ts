@@ -1,4 +1,4 @@
-// The example chat (DESIGN.md) on Express: a cookie-parser signed session cookie, and an ordinary auth
+// The example chat on Express: a cookie-parser signed session cookie, and an ordinary auth
 // middleware that guards the WebSocket route exactly as it would guard an HTTP route — its 401 is the answer.
 import { wsgate } from '@wsgate/express';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';

@@ -1,4 +1,4 @@
-// The example chat contract (DESIGN.md "The example chat") on the Express example, through the app without a
+// The example chat contract on the Express example, through the app without a
 // port (@wsgate/testing): HTTP requests and real ws clients over in-memory connections. The start script is
 // tested with the other examples' in test/e2e/examples-start.test.ts.
 import { closeAll, nextMessage, sendJson } from '@wsgate/testing';

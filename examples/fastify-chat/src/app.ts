@@ -1,5 +1,5 @@
 /**
- * The example chat on Fastify (DESIGN.md "The example chat"). The session cookie (@fastify/cookie, signed),
+ * The example chat on Fastify. The session cookie (@fastify/cookie, signed),
  * the hook that finds the user and the route's preHandler that answers 401 guard the WebSocket upgrade on
  * /chat exactly as they guard any HTTP route: all of it runs before the 101.
  */

@@ -1,5 +1,5 @@
 /**
- * The example chat on Koa (DESIGN.md "The example chat"). Everything an HTTP request meets — the
+ * The example chat on Koa. Everything an HTTP request meets — the
  * session cookie, the auth middleware, @koa/router — also guards the WebSocket upgrade on /chat.
  */
 

@@ -1,4 +1,4 @@
-// The example chat (DESIGN.md) on plain node:http: the session check is the gate's onUpgrade hook.
+// The example chat on plain node:http: the session check is the gate's onUpgrade hook.
 import http from 'node:http';
 import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
 import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage, sessionSecret } from 'chat-page';

@@ -1,5 +1,5 @@
 /**
- * The one rejection table (DESIGN.md "Rejections"). Every refusal wsgate writes is a `Rejection`:
+ * The one rejection table (docs/architecture.md, "Decisions are values"). Every refusal wsgate writes is a `Rejection`:
  * a stable `code` for logs and metrics, an HTTP status, optional extra headers and a short public
  * body. Internal error messages never reach the body.
  */

@@ -5,7 +5,7 @@
  * 426, through Express's response.
  */
 
-import type { Connection, Gate } from '@wsgate/core';
+import { type Connection, Gate } from '@wsgate/core';
 import { accept, admit, defineRoute, type Route, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { WebSocket } from 'ws';
@@ -13,7 +13,7 @@ import type { WebSocketHandler, WebSocketRouteOptions } from './types.js';
 import { ExpressView } from './view.js';
 
 /** `[options], ...middleware, handler` */
-export function parseArguments(method: string, args: readonly unknown[]) {
+function parseArguments(method: string, args: readonly unknown[]) {
   const rest = [...args];
   const first = rest[0];
   const options =
@@ -27,6 +27,43 @@ export function parseArguments(method: string, args: readonly unknown[]) {
   return { options, middleware: rest, handler: handler as WebSocketHandler<unknown, unknown> };
 }
 
+type RouterLike = { get(path: unknown, ...handlers: unknown[]): unknown };
+
+/**
+ * `ws(path, [options], ...middleware, handler)` on an app or a router: an ordinary GET route. `owner` is the
+ * app's gate for `app.ws`; a router's routes are compiled for each app that serves them.
+ */
+export function defineWebSocketRoute(
+  router: RouterLike,
+  method: 'app.ws' | 'router.ws',
+  path: unknown,
+  args: readonly unknown[],
+  owner: Gate | undefined,
+): void {
+  checkPath(method, path);
+  const { options, middleware, handler } = parseArguments(method, args);
+  const label = Array.isArray(path) ? path.map(String).join(',') : String(path);
+  router.get(path, ...websocketRoute(label, options, middleware, handler, owner));
+}
+
+/** Express matches a string path against `req.path`, which starts with '/': any other string never matches. */
+function checkPath(method: string, path: unknown): void {
+  const paths = Array.isArray(path) ? path : [path];
+  for (const each of paths) {
+    if (each instanceof RegExp || (typeof each === 'string' && (each.startsWith('/') || each.startsWith('*'))))
+      continue;
+    const got = typeof each === 'string' ? JSON.stringify(each) : typeof each;
+    throw new TypeError(`wsgate: ${method}(path, ...): a path starts with "/" (or is a RegExp), got ${got}`);
+  }
+}
+
+/** Checks a router's route where it is declared, before any app serves it: options and handler. */
+let checking: Gate | undefined;
+const checkingGate = (): Gate => {
+  checking ??= new Gate();
+  return checking;
+};
+
 /** The gate of the app whose server received the request: the app, or the nearest parent with one. */
 function gateOf(req: Request): Gate | undefined {
   let app = req.app as (Request['app'] & { wsgate?: { gate: Gate }; parent?: Request['app'] }) | undefined;
@@ -35,20 +72,22 @@ function gateOf(req: Request): Gate | undefined {
 }
 
 /**
- * A route's handlers around the user's middleware: `[entry, ...middleware, last]`. Compiled once per gate:
- * eagerly for `app.ws` (its own gate, so that a bad option is a TypeError at definition), on first use for
- * `router.ws` (a router may be mounted in several apps).
+ * A route's handlers around the user's middleware: `[entry, ...middleware, last]`. Checked where it is
+ * declared (a bad option is a TypeError there), compiled once per gate: eagerly for `app.ws` (its own gate),
+ * on first use for `router.ws` (a router may be declared before any app exists, and mounted in several).
  */
 export function websocketRoute(
   label: string,
   options: WebSocketRouteOptions<unknown>,
   middleware: readonly unknown[],
   handler: WebSocketHandler<unknown, unknown>,
-  owner: Gate,
+  owner: Gate | undefined,
 ): unknown[] {
   const connect = (socket: WebSocket, connection: Connection<unknown>) =>
     handler(socket, connection.request as Request, connection.context, connection);
-  const compiled = new Map<Gate, Route<unknown>>([[owner, defineRoute(owner, label, options, connect)]]);
+  const compiled = new Map<Gate, Route<unknown>>();
+  if (owner === undefined) defineRoute(checkingGate(), label, options, connect);
+  else compiled.set(owner, defineRoute(owner, label, options, connect));
   const routeFor = (gate: Gate) => {
     let route = compiled.get(gate);
     if (route === undefined) {

@@ -31,35 +31,72 @@ export interface WsgateOptions<Context = undefined> extends Omit<GateOptions, 'o
   onUpgrade?: UpgradeHook<Context>;
 }
 
-type Middleware<Path extends string> = RequestHandler<RouteParameters<Path>>;
+/** What `ws` accepts as a path, as Express's router does: a path pattern, a RegExp, or an array of them. */
+export type WebSocketPath = string | RegExp | readonly (string | RegExp)[];
+
+/** `req.params` of a route: typed from a string pattern (`/rooms/:room`), a plain record otherwise. */
+type ParamsOf<Path> = Path extends string ? RouteParameters<Path> : ParamsDictionary;
+
+type Middleware<Path> = RequestHandler<ParamsOf<Path>>;
 
 /** Route options as an argument: never a function, so that a middleware is never taken for options. */
 type RouteOptionsObject<Context> = WebSocketRouteOptions<Context> & { call?: never; apply?: never };
 
 /**
+ * `T`, without being a place TypeScript infers `T` from (TypeScript 5.4's `NoInfer`, written so that every
+ * 5.x reads it): a route's context comes from its `onUpgrade`, never from the handler's annotation.
+ */
+type NoInference<T> = [T][T extends unknown ? 0 : never];
+
+type Handler<Path, Context> = WebSocketHandler<ParamsOf<Path>, NoInference<Context>>;
+type RouteOptionsOrMiddleware<Path, Context> = RouteOptionsObject<Context> | Middleware<Path>;
+
+/**
  * `ws(path, [options], ...middleware, handler)`: a GET route whose middleware runs before the 101 and whose
  * last function gets the socket. Route options with an `onUpgrade` hook give that hook's context type;
  * otherwise the app's.
+ *
+ * One signature per number of arguments (the last one for long chains), so that TypeScript checks a call
+ * against one signature: a misspelled or mistyped option is reported on the option itself (`'subprotocol'
+ * does not exist in type ...`), not as "No overload matches this call", and the functions after it keep
+ * their parameter types (TypeScript leaves the functions in a variadic rest untyped once a call fails).
  */
 export interface WebSocketMatcher<This, Context> {
-  <Path extends string>(
+  <Path extends WebSocketPath>(path: Path, handler: Handler<Path, Context>): This;
+  <Path extends WebSocketPath, RouteContext = Context>(
     path: Path,
-    ...handlers: [...Middleware<Path>[], WebSocketHandler<RouteParameters<Path>, Context>]
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Path, RouteContext>,
+    handler: Handler<Path, RouteContext>,
   ): This;
-  <Path extends string, RouteContext>(
+  <Path extends WebSocketPath, RouteContext = Context>(
     path: Path,
-    options: RouteOptionsObject<RouteContext> & { onUpgrade: UpgradeHook<RouteContext> },
-    ...handlers: [...Middleware<Path>[], WebSocketHandler<RouteParameters<Path>, RouteContext>]
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Path, RouteContext>,
+    m1: Middleware<Path>,
+    handler: Handler<Path, RouteContext>,
   ): This;
-  <Path extends string>(
+  <Path extends WebSocketPath, RouteContext = Context>(
     path: Path,
-    options: Omit<RouteOptionsObject<unknown>, 'onUpgrade'> & { onUpgrade?: undefined },
-    ...handlers: [...Middleware<Path>[], WebSocketHandler<RouteParameters<Path>, Context>]
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Path, RouteContext>,
+    m1: Middleware<Path>,
+    m2: Middleware<Path>,
+    handler: Handler<Path, RouteContext>,
   ): This;
-  /** A RegExp or an array of paths: params are untyped. */
-  (
-    path: RegExp | readonly (string | RegExp)[],
-    ...handlers: [...(RouteOptionsObject<unknown> | RequestHandler)[], WebSocketHandler<ParamsDictionary, Context>]
+  <Path extends WebSocketPath, RouteContext = Context>(
+    path: Path,
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Path, RouteContext>,
+    m1: Middleware<Path>,
+    m2: Middleware<Path>,
+    m3: Middleware<Path>,
+    handler: Handler<Path, RouteContext>,
+  ): This;
+  <Path extends WebSocketPath, RouteContext = Context>(
+    path: Path,
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Path, RouteContext>,
+    m1: Middleware<Path>,
+    m2: Middleware<Path>,
+    m3: Middleware<Path>,
+    m4: Middleware<Path>,
+    ...handlers: [...Middleware<Path>[], Handler<Path, RouteContext>]
   ): This;
 }
 

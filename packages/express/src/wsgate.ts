@@ -11,10 +11,9 @@ import type { Duplex } from 'node:stream';
 import { Gate, type GateOptions } from '@wsgate/core';
 import { openAppUpgrade } from '@wsgate/core/adapter';
 import type { Application, Request, Response } from 'express';
-import { parseArguments, websocketRoute } from './route.js';
+import { addRouterWs, routerOf } from './methods.js';
+import { defineWebSocketRoute } from './route.js';
 import type { ExpressGate, UpgradeServer, WebSocketApp, WsgateOptions } from './types.js';
-
-type RouterLike = { get(path: unknown, ...handlers: unknown[]): unknown };
 
 /**
  * Adds WebSocket routes to an Express 4 or 5 app: `app.ws(path, [options], ...middleware, handler)` and
@@ -53,10 +52,10 @@ export function wsgate<App extends Application, Context = undefined>(
 
   Object.defineProperty(app, 'wsgate', { value: controller, enumerable: false });
   target.ws = function ws(path: unknown, ...args: unknown[]) {
-    define(app, 'app.ws', path, args, gate);
+    defineWebSocketRoute(app, 'app.ws', path, args, gate);
     return app;
   };
-  addToRouters(app, gate);
+  addRouterWs(routerOf(app));
 
   const listen = app.listen;
   app.listen = function (this: unknown, ...args: unknown[]) {
@@ -65,38 +64,4 @@ export function wsgate<App extends Application, Context = undefined>(
   } as App['listen'];
 
   return app as WebSocketApp<App, Context>;
-}
-
-function define(router: RouterLike, method: string, path: unknown, args: unknown[], gate: Gate) {
-  const { options, middleware, handler } = parseArguments(method, args);
-  const label = Array.isArray(path) ? path.map(String).join(',') : String(path);
-  router.get(path, ...websocketRoute(label, options, middleware, handler, gate));
-}
-
-/**
- * `router.ws`: on the prototype shared by every router of the app's Express (Express 4's `proto`, Express 5's
- * `Router.prototype` from the router package), found from the app's own router so that the app's copy of
- * Express is the one patched, whichever version and wherever it is installed. A router's routes are checked
- * against the first app's gate when defined, and compiled per app on first use.
- */
-function addToRouters(app: Application, gate: Gate): void {
-  const lazy = app as Application & { lazyrouter?: () => void; _router?: object; router?: object };
-  let router: object | undefined;
-  if (typeof lazy.lazyrouter === 'function') {
-    lazy.lazyrouter();
-    router = lazy._router;
-  } else {
-    router = lazy.router;
-  }
-  let proto = router === undefined ? null : Object.getPrototypeOf(router);
-  while (proto !== null && !Object.hasOwn(proto, 'route')) proto = Object.getPrototypeOf(proto);
-  if (proto === null || Object.hasOwn(proto, 'ws')) return;
-  Object.defineProperty(proto, 'ws', {
-    configurable: true,
-    writable: true,
-    value: function ws(this: RouterLike, path: unknown, ...args: unknown[]) {
-      define(this, 'router.ws', path, args, gate);
-      return this;
-    },
-  });
 }

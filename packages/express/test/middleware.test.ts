@@ -44,7 +44,7 @@ describe.each(versions)('%s', (_name, express) => {
     expect(handler).not.toHaveBeenCalled();
   });
 
-  it("Origin and subprotocols are checked before the route's own middleware (DESIGN.md order)", async () => {
+  it("Origin and subprotocols are checked before the route's own middleware (docs/architecture.md, the pipeline)", async () => {
     const auth = vi.fn(requireUser);
     const app = wsgate(express());
     app.ws('/chat', { subprotocols: ['chat.v2'], requireSubprotocol: true }, auth, vi.fn());

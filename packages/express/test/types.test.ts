@@ -75,6 +75,24 @@ describe('types', () => {
     app.ws(/^\/re/, (_socket, req) => {
       expectTypeOf(req.params).toEqualTypeOf<ParamsDictionary>();
     });
+    // The context comes from a hook, never from the handler's annotation.
+    // @ts-expect-error no hook returns { admin: true }
+    app.ws('/lie', { subprotocols: ['a'] }, (_socket, _req, _context: { admin: true }) => {});
+    // @ts-expect-error the same with a middleware first
+    app.ws('/lie2', requireUser, (_socket, _req, _context: { admin: true }) => {});
+    // Any number of middleware, each typed with the route's params.
+    const pass = (_req: Request<{ id: string }>, _res: Response, next: NextFunction) => next();
+    app.ws('/many/:id', { maxPayload: 1 }, pass, pass, pass, pass, pass, (_socket, req, context) => {
+      expectTypeOf(req.params.id).toEqualTypeOf<string>();
+      expectTypeOf(context).toEqualTypeOf<{ user: string; at: number }>();
+    });
+    app.ws(
+      ['/x1', /^\/x2/],
+      (_req, _res, next) => next(),
+      (_socket, req) => {
+        expectTypeOf(req.params).toEqualTypeOf<ParamsDictionary>();
+      },
+    );
     // @ts-expect-error the last argument must be a WebSocket handler, not options
     expect(() => app.ws('/bad', () => {}, {})).toThrow(TypeError);
   });

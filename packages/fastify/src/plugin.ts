@@ -14,7 +14,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ConnectionHandler, createGate } from '@wsgate/core';
+import { type ConnectionHandler, createGate, type Gate } from '@wsgate/core';
 import {
   accept,
   admit,
@@ -33,12 +33,15 @@ import { FastifyView } from './view.js';
 /** In a WebSocket route's config: its compiled core route, and whether plain requests get 426. */
 const kRoute = Symbol('wsgate.route');
 const kUpgradeRequired = Symbol('wsgate.upgradeRequired');
+/** In the config of every route the plugin saw declared: the others were declared before it was registered. */
+const kSeen = Symbol('wsgate.seen');
 /** On the raw request: the Fastify request and instance the route's handler gets. */
 const kRouted = Symbol('wsgate.routed');
 
 interface RouteConfig {
   [kRoute]?: Route<unknown>;
   [kUpgradeRequired]?: boolean;
+  [kSeen]?: true;
 }
 type RawRequest = IncomingMessage & { [kRouted]?: { request: FastifyRequest; instance: FastifyInstance } };
 type HttpHandler = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) => unknown;
@@ -50,27 +53,49 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
     done(new Error('@wsgate/fastify is already registered on this instance'));
     return;
   }
-  const { closeTimeout = DEFAULT_CLOSE_TIMEOUT_MS, onError, onEvent, ...gateOptions } = options;
+  // `prefix`, `logLevel` and `logSerializers` are Fastify's own register options, not the gate's.
+  const { closeTimeout = DEFAULT_CLOSE_TIMEOUT_MS, onError, onEvent, ...rest } = options;
+  const {
+    prefix: _prefix,
+    logLevel: _logLevel,
+    logSerializers: _serializers,
+    ...gateOptions
+  } = rest as typeof rest & Record<'prefix' | 'logLevel' | 'logSerializers', unknown>;
+  if (typeof closeTimeout !== 'number' || !(closeTimeout >= 0)) {
+    done(
+      new TypeError(
+        `@wsgate/fastify: option "closeTimeout" must be a number of milliseconds, got ${typeof closeTimeout} ${JSON.stringify(closeTimeout)}`,
+      ),
+    );
+    return;
+  }
   // With Fastify's logger on, a refusal before routing (which Fastify never sees) is logged through it.
   const level = (fastify.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled;
   const logger = level?.call(fastify.log, 'info') ? fastify.log : undefined;
-  const gate = createGate({
-    ...gateOptions,
-    logRejections: gateOptions.logRejections ?? (logger === undefined ? undefined : false),
-    onError:
-      onError ??
-      ((error, request) => fastify.log.error({ err: error, method: request.method, url: request.url }, 'wsgate error')),
-    onEvent:
-      logger === undefined
-        ? onEvent
-        : (event) => {
-            if (event.outcome === 'reject' && upgradeOf(event.request as IncomingMessage) === undefined) {
-              const { method, url } = event.request;
-              logger.info({ method, url, statusCode: event.status, code: event.code }, 'websocket handshake refused');
-            }
-            onEvent?.(event);
-          },
-  });
+  let gate: Gate;
+  try {
+    gate = createGate({
+      ...gateOptions,
+      logRejections: gateOptions.logRejections ?? (logger === undefined ? undefined : false),
+      onError:
+        onError ??
+        ((error, request) =>
+          fastify.log.error({ err: error, method: request.method, url: request.url }, 'wsgate error')),
+      onEvent:
+        logger === undefined
+          ? onEvent
+          : (event) => {
+              if (event.outcome === 'reject' && upgradeOf(event.request as IncomingMessage) === undefined) {
+                const { method, url } = event.request;
+                logger.info({ method, url, statusCode: event.status, code: event.code }, 'websocket handshake refused');
+              }
+              onEvent?.(event);
+            },
+    });
+  } catch (error) {
+    done(error as Error); // a bad option: `await app.register(...)` rejects with the TypeError
+    return;
+  }
 
   const routing = (raw: IncomingMessage, response: unknown) => {
     try {
@@ -115,7 +140,10 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
   fastify.addHook('onRequest', function wsgateAdmit(request, reply, next) {
     const config = request.routeOptions.config as RouteConfig | undefined;
     const compiled = config?.[kRoute];
-    if (compiled === undefined) return next();
+    if (compiled === undefined) {
+      if (config?.[kSeen] !== true && !request.is404) warnDeclaredBefore(request);
+      return next();
+    }
     const handshake = upgradeOf(request.raw)?.handshake;
     if (handshake === undefined) {
       // A plain request for a WebSocket-only resource: 426 whatever the auth hooks would say.
@@ -129,7 +157,26 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
     }, next);
   });
 
+  /**
+   * A WebSocket handshake on a route declared before the plugin: its `websocket` option (if it has one) was
+   * never seen, so its handler runs as an HTTP handler — `(request, reply)` where it expects a socket. The
+   * app still answers it as any request (a route may ignore Upgrade, RFC 9110 §7.8); the log says why.
+   */
+  const warned = new Set<string>();
+  const warnDeclaredBefore = (request: FastifyRequest) => {
+    const route = `${request.method} ${request.routeOptions.url}`;
+    if (warned.has(route) || upgradeOf(request.raw)?.handshake === undefined) return;
+    warned.add(route);
+    const message =
+      `@wsgate/fastify: a WebSocket handshake reached ${route}, a route declared before the plugin was registered: ` +
+      'its `websocket` / `wsHandler` options are ignored and its handler runs as an HTTP handler. ' +
+      'Register the plugin first (`await app.register(wsgate)`), then declare WebSocket routes.';
+    if (logger === undefined) console.warn(message);
+    else logger.warn({ method: request.method, url: request.url }, message);
+  };
+
   fastify.addHook('onRoute', (routeOptions) => {
+    routeOptions.config = { ...routeOptions.config, [kSeen]: true } as typeof routeOptions.config;
     const { websocket, wsHandler } = routeOptions;
     if (!websocket && wsHandler === undefined) return;
     const methods = ([] as string[]).concat(routeOptions.method);

@@ -28,8 +28,15 @@ import type {
   KoaGateOptions,
   KoaRouteOptions,
   KoaUpgradeHook,
+  NoInference,
   WebSocketMiddleware,
 } from './types.js';
+
+type Middleware<Ctx extends KoaContext> = Koa.Middleware<Ctx['state'], Ctx>;
+/** The route's context comes from its hook (or the app's), never from the handler's annotation. */
+type Handler<Context, Ctx extends KoaContext> = KoaConnectionHandler<NoInference<Context>, Ctx>;
+type RouteOptionsOrMiddleware<Context, Ctx extends KoaContext> = KoaRouteOptions<Context, Ctx> | Middleware<Ctx>;
+
 import { KoaView } from './view.js';
 
 /** The Koa context of a request on its way through a WebSocket route, for the hook and the handler. */
@@ -74,13 +81,43 @@ export class KoaGate<AppContext = undefined> {
    * A plain request gets 426. Then, in order: the core's checks that depend on the route (Origin, fetch
    * metadata, subprotocols); the route's own middleware given here, which may answer instead
    * (`ctx.throw(401)`); `onUpgrade`, quotas, the 101 and `handler(socket, ctx, connection)`.
+   *
+   * One signature per number of arguments (the last one for long chains), so that TypeScript checks a call
+   * against one: a misspelled or mistyped option is reported on the option itself, not as "No overload
+   * matches this call", and the functions after it keep their parameter types.
    */
   route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    options: KoaRouteOptions<Context, Ctx>,
-    ...rest: [...Koa.Middleware<Ctx['state'], Ctx>[], KoaConnectionHandler<Context, Ctx>]
+    handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
   route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    ...rest: [...Koa.Middleware<Ctx['state'], Ctx>[], KoaConnectionHandler<Context, Ctx>]
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+    handler: Handler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx>;
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+    m1: Middleware<Ctx>,
+    handler: Handler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx>;
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+    m1: Middleware<Ctx>,
+    m2: Middleware<Ctx>,
+    handler: Handler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx>;
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+    m1: Middleware<Ctx>,
+    m2: Middleware<Ctx>,
+    m3: Middleware<Ctx>,
+    handler: Handler<Context, Ctx>,
+  ): WebSocketMiddleware<Ctx>;
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+    m1: Middleware<Ctx>,
+    m2: Middleware<Ctx>,
+    m3: Middleware<Ctx>,
+    m4: Middleware<Ctx>,
+    ...rest: [...Middleware<Ctx>[], Handler<Context, Ctx>]
   ): WebSocketMiddleware<Ctx>;
   route<Context, Ctx extends KoaContext>(...args: unknown[]): WebSocketMiddleware<Ctx> {
     const first = args[0];

@@ -36,6 +36,12 @@ export interface KoaGateOptions<AppContext = undefined> extends Omit<GateOptions
   onUpgrade?: KoaUpgradeHook<AppContext, KoaContext>;
 }
 
+/**
+ * `T`, without being a place TypeScript infers `T` from (TypeScript 5.4's `NoInfer`, written so that every
+ * 5.x reads it): a route's context comes from an `onUpgrade` hook, never from the handler's annotation.
+ */
+export type NoInference<T> = [T][T extends unknown ? 0 : never];
+
 /** A Koa middleware taking the WebSocket upgrade. Plain (non-upgrade) requests get 426. */
 export type WebSocketMiddleware<Ctx = KoaContext> = (ctx: Ctx, next: Koa.Next) => Promise<void>;
 

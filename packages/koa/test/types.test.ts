@@ -78,4 +78,21 @@ describe('types', () => {
     );
     ws.route<{ id: number }>({ onUpgrade: (upgrade): { id: number } | Rejection => upgrade.reject(403) }, () => {});
   });
+
+  it('takes the context from a hook, never from the handler annotation', () => {
+    const ws = koaGate(new Koa(), { onUpgrade: () => ({ tenant: 'acme' }) });
+    // @ts-expect-error: no hook returns { admin: true }
+    ws.route({ subprotocols: ['a'] }, (_socket, _ctx, _connection: Connection<{ admin: true }>) => {});
+    // @ts-expect-error: the same without options
+    ws.route((_socket, _ctx, _connection: Connection<{ admin: true }>) => {});
+    ws.route({ onUpgrade: () => ({ admin: true as const }) }, (_socket, _ctx, { context }) => {
+      expectTypeOf(context).toEqualTypeOf<{ admin: true }>();
+    });
+    // Middleware in between keeps its ctx type, however many there are.
+    const pass = async (_ctx: KoaContext, next: Koa.Next) => next();
+    ws.route(pass, pass, pass, pass, pass, (_socket, ctx, { context }) => {
+      expectTypeOf(ctx).toEqualTypeOf<KoaContext>();
+      expectTypeOf(context).toEqualTypeOf<{ tenant: string }>();
+    });
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The server's reading of a client's opening handshake, RFC 6455 §4.2.1, one pure function per
- * requirement. Each returns `undefined` when the request passes, or the Rejection from DESIGN.md's table.
+ * requirement. Each returns `undefined` when the request passes, or the Rejection from the table in rejection.ts.
  */
 
 import { hash } from 'node:crypto';

@@ -30,7 +30,7 @@ export function parseSubprotocols(lines: readonly string[]): readonly string[] |
 }
 
 /**
- * How the server picks: a preference list (the server's order wins, as DESIGN.md's defaults ask), or a
+ * How the server picks: a preference list (the server's order wins: it knows which versions it prefers), or a
  * function of the offered list and the request returning the choice, or nothing for none.
  */
 export type SubprotocolSelector =
