@@ -5,7 +5,7 @@
  * 426, through Express's response.
  */
 
-import type { Gate } from '@wsgate/core';
+import type { Connection, Gate } from '@wsgate/core';
 import { accept, admit, defineRoute, type Route, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { WebSocket } from 'ws';
@@ -46,8 +46,8 @@ export function websocketRoute(
   handler: WebSocketHandler<unknown, unknown>,
   owner: Gate,
 ): unknown[] {
-  const connect = (socket: WebSocket, connection: { request: unknown; context: unknown }) =>
-    handler(socket, connection.request as Request, connection.context);
+  const connect = (socket: WebSocket, connection: Connection<unknown>) =>
+    handler(socket, connection.request as Request, connection.context, connection);
   const compiled = new Map<Gate, Route<unknown>>([[owner, defineRoute(owner, label, options, connect)]]);
   const routeFor = (gate: Gate) => {
     let route = compiled.get(gate);

@@ -4,21 +4,23 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Gate, GateOptions, RouteOptions, UpgradeHook } from '@wsgate/core';
+import type { Connection, Gate, GateOptions, RouteOptions, UpgradeHook } from '@wsgate/core';
 import type { Request, RequestHandler } from 'express';
 import type { ParamsDictionary, RouteParameters } from 'express-serve-static-core';
 import type { WebSocket } from 'ws';
 
 /**
  * Called once the 101 is written: the ws socket, the Express `req` with everything the middleware set
- * (`req.params`, `req.session`, `req.user`, `req.signedCookies`...) and the `onUpgrade` hook's context.
- * The negotiated subprotocol is `socket.protocol`. A throw or a rejected promise closes the socket with
- * 1011 and is reported to `onError`.
+ * (`req.params`, `req.session`, `req.user`, `req.signedCookies`...), the `onUpgrade` hook's context, and
+ * the core's connection (its protocol, route label and transport, as every adapter's handler gets it).
+ * The negotiated subprotocol is also `socket.protocol`. A throw or a rejected promise closes the socket
+ * with 1011 and is reported to `onError`.
  */
 export type WebSocketHandler<Params = ParamsDictionary, Context = unknown> = (
   socket: WebSocket,
   req: Request<Params>,
   context: Context,
+  connection: Connection<Context>,
 ) => unknown;
 
 /** Per-route options (the core's): origin, subprotocols, deadline, limits, quotas, `onUpgrade`... */

@@ -88,7 +88,7 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
     (handler: WebSocketHandler): ConnectionHandler<unknown> =>
     (socket, connection) => {
       const routed = (connection.request as RawRequest)[kRouted] as NonNullable<RawRequest[typeof kRouted]>;
-      return handler.call(routed.instance, socket, routed.request, connection.context);
+      return handler.call(routed.instance, socket, routed.request, connection.context, connection);
     };
 
   /** The handler of a WebSocket route: plain requests to `http`, handshakes to the gate. */

@@ -4,7 +4,7 @@
  * context returned by the route's `onUpgrade`).
  */
 
-import type { Gate, GateOptions, RouteOptions as GateRouteOptions } from '@wsgate/core';
+import type { Connection, Gate, GateOptions, RouteOptions as GateRouteOptions } from '@wsgate/core';
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -39,8 +39,9 @@ export type WebSocketRouteOptions<Context = unknown> = GateRouteOptions<Context>
 
 /**
  * The handler of a WebSocket route, called once the 101 is written. `this` is the route's (encapsulated)
- * Fastify instance, `request` the Fastify request that went through the route's hooks and schema, and
- * `context` what the route's `onUpgrade` returned (undefined without one).
+ * Fastify instance, `request` the Fastify request that went through the route's hooks and schema,
+ * `context` what the route's `onUpgrade` returned (undefined without one), and `connection` the core's
+ * connection (its protocol, route label and transport, as every adapter's handler gets it).
  */
 export type WebSocketHandler<
   Context = unknown,
@@ -57,6 +58,7 @@ export type WebSocketHandler<
   socket: WebSocket,
   request: FastifyRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger>,
   context: Context,
+  connection: Connection<Context>,
 ) => unknown;
 
 /** Options of `fastify.injectWebSocket`: ws's client options, plus the subprotocols to offer. */
