@@ -59,7 +59,7 @@ export function dispatchUpgrade(
     return;
   }
   if (!asksForWebSocket(request)) {
-    refuseOnSocket(socket);
+    refuseOnSocket(socket, request.method);
     return;
   }
   whenSocketFree(socket, () => {
@@ -87,9 +87,9 @@ function serveAsRequest(
   });
 }
 
-function refuseOnSocket(socket: Duplex): void {
+function refuseOnSocket(socket: Duplex, method: string | undefined): void {
   socket.on('error', () => {});
-  closeAfterFlush(socket, formatRejection(reject.notAnUpgrade));
+  closeAfterFlush(socket, formatRejection(reject.notAnUpgrade, method));
 }
 
 /**
