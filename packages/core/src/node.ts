@@ -33,7 +33,9 @@ export interface UpgradeServer {
 type RequestServer = { listenerCount?(event: 'request'): number; emit?(event: 'request', ...args: unknown[]): boolean };
 
 export function pathOf(request: { url?: string | undefined }): string {
-  const url = request.url ?? '/';
+  let url = request.url ?? '/';
+  // RFC 9112 §3.2.2: an absolute-form target's path follows its authority (the frameworks route it so too).
+  if (!url.startsWith('/')) url = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*\/?/, '/');
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 }
