@@ -23,6 +23,11 @@ export const openedCases: readonly Case[] = [
   },
   { name: 'a query after the route’s path', request: { path: '/ws?room=1' }, expect: opened('/ws') },
   {
+    name: 'subprotocols offered to a route that has none: no protocol chosen',
+    request: { path: '/ws', headers: { 'Sec-WebSocket-Protocol': 'chat.v2' } },
+    expect: opened('/ws', { headers: { ...ACCEPTED, 'Sec-WebSocket-Protocol': null } }),
+  },
+  {
     name: 'a permessage-deflate offer on a route without it: declined, not refused',
     request: { path: '/ws', headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } },
     expect: opened('/ws', { headers: { ...ACCEPTED, 'Sec-WebSocket-Extensions': null } }),

@@ -167,6 +167,21 @@ export const refusedCases: readonly Case[] = [
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
   },
   {
+    // RFC 6455 §4.4: a version we do not speak on this route (legacy handshakes are off unless listed).
+    name: 'a draft-76 handshake on a route without `legacy`',
+    request: {
+      path: '/ws',
+      headers: {
+        'Sec-WebSocket-Key': null,
+        'Sec-WebSocket-Version': null,
+        'Sec-WebSocket-Key1': '4 @1  46546xW%0l 1 5',
+        'Sec-WebSocket-Key2': '12998 5 Y3 1  .P00',
+      },
+      after: '^n:ds[4U',
+    },
+    expect: refusedWith('UNSUPPORTED_VERSION', '/ws'),
+  },
+  {
     name: 'a rate limit whose store fails (fail-closed)',
     request: { path: '/store' },
     expect: refusedWith('STORE_UNAVAILABLE', '/store'),
