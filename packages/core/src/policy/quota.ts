@@ -99,8 +99,10 @@ export async function acquireQuotas(
   const release: Release = () => {
     for (const [store, lease] of held.splice(0)) releaseQuietly(store, lease);
   };
-  const asks = quotas.map((q) => {
-    const key = q.key(info);
+  // Every key first: a key function that throws does so before any store is asked, so nothing is held.
+  const keys = quotas.map((q) => q.key(info));
+  const asks = quotas.map((q, i) => {
+    const key = keys[i];
     if (key === undefined) return undefined;
     return callStore(
       () => q.store.acquire(key, q.limit),
