@@ -17,6 +17,8 @@ export interface Expectation {
   readonly handled?: Partial<Handled> | null;
   /** The handshake event, or null: none (an ordinary request). */
   readonly event?: Partial<EventRecord> | null;
+  /** The server ends the connection after the answer (an upgrade request's is never reused). */
+  readonly closes?: boolean;
   /** Errors reported to onError. Default 0. */
   readonly errors?: number;
   /** Who wrote the answer: the core's bytes are the same on every server kind. Default: core for a row, 101, 426. */
@@ -128,6 +130,7 @@ export function checkResponse(exchange: Exchange, response: Response | undefined
     else if (typeof value === 'string') expect(res.get(name), name).toBe(value);
     else expect(res.get(name), name).toMatch(value);
   }
+  if (expected.closes) expect(exchange.closed, 'the server closed the connection').toBe(true);
   expect(exchange.trailing.toString('latin1'), 'nothing after the response').toBe('');
   const { body } = expected;
   if (typeof body === 'string') expect(res.body.toString()).toBe(body);

@@ -9,7 +9,7 @@ const SAME_ORIGIN = 'http://127.0.0.1:{port}';
 const H2C = { Connection: 'Upgrade, HTTP2-Settings', Upgrade: 'h2c', 'HTTP2-Settings': 'AAMAAABkAARAAAAAAAIAAAAA' };
 
 /** The 426 for a request that is not a WebSocket handshake, written through the app's framework (or node:http). */
-function upgradeRequired(method: 'GET' | 'HEAD', connection: RegExp) {
+function upgradeRequired(method: 'GET' | 'HEAD', connection: RegExp, closes = false) {
   const row = reject.notAnUpgrade;
   return {
     status: 426,
@@ -23,6 +23,7 @@ function upgradeRequired(method: 'GET' | 'HEAD', connection: RegExp) {
     body: method === 'HEAD' ? '' : rowBody(row),
     handled: null,
     event: null,
+    closes,
   };
 }
 
@@ -197,6 +198,7 @@ export const refusedCases: readonly Case[] = [
       headers: { 'X-Denied': 'yes', 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', 'X-Hook': null },
       body: 'denied by the hook\n',
       handled: null,
+      closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 403, route: '/hook' },
       writtenBy: 'core',
     },
@@ -209,6 +211,7 @@ export const refusedCases: readonly Case[] = [
       headers: { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' },
       body: { json: LOGIN_REQUIRED },
       handled: null,
+      closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 401, route: '/auth' },
     },
   },
@@ -218,6 +221,7 @@ export const refusedCases: readonly Case[] = [
     expect: {
       status: 404,
       handled: null,
+      closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 404, route: undefined },
     },
   },
@@ -238,12 +242,12 @@ export const refusedCases: readonly Case[] = [
   {
     name: 'Upgrade: h2c (curl --http2)',
     request: { path: '/ws', plain: true, headers: H2C },
-    expect: upgradeRequired('GET', /^upgrade, close$/i),
+    expect: upgradeRequired('GET', /^upgrade, close$/i, true),
   },
   {
     name: 'HEAD with Upgrade: h2c',
     request: { method: 'HEAD', path: '/ws', plain: true, headers: H2C },
-    expect: upgradeRequired('HEAD', /^upgrade, close$/i),
+    expect: upgradeRequired('HEAD', /^upgrade, close$/i, true),
   },
 
   // Ordinary requests stay the app's.
@@ -255,6 +259,7 @@ export const refusedCases: readonly Case[] = [
       body: 'ok',
       headers: { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: null },
       handled: null,
+      closes: true,
       event: null,
     },
   },

@@ -200,7 +200,6 @@ describe.runIf(existsSync(CURL)).each(serverKinds)('curl --http2, %s', (_kind, f
 describe('core only', () => {
   it('a handshake off-route on a server without request listeners: 404 NOT_FOUND', async () => {
     const server = http.createServer();
-    server.removeAllListeners('request');
     createGate({ logRejections: false })
       .route('/ws', () => {})
       .attach(server);
