@@ -3,7 +3,7 @@
  * translates; every protocol answer and every policy comes from here (docs/architecture.md, "Adapters"):
  *
  *   server 'upgrade'  -> openAppUpgrade(gate, req, socket, head, runTheApp)   the core's checks first
- *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired() through the framework (426)
+ *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired(req) through the framework (426)
  *                        admit(handshake, route, view)     as soon as the route is known
  *                        [the route's own middleware]
  *                        upgrade.take() && accept(handshake, route, view)

@@ -96,13 +96,25 @@ export function openAppUpgrade(
 /**
  * The answer to a plain request (or an upgrade to another protocol) on a WebSocket route, as a value for
  * the adapter to write through its framework: 426 naming websocket, with the upgrade connection option
- * RFC 9110 §7.8 requires next to Upgrade, as text.
+ * RFC 9110 §7.8 requires next to Upgrade, as text with its length (the same bytes on every adapter and on
+ * node:http). Given the `request`, an upgrade request's answer also says `close` (RFC 9112 §9.6): its
+ * connection is never reused, as the core's own refusal of one says.
  */
-export function upgradeRequired(): { status: number; headers: Record<string, string>; body: string } {
+export function upgradeRequired(request?: IncomingMessage): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
   const { status, headers, payload } = reject.notAnUpgrade;
+  const closing = request !== undefined && upgradeOf(request) !== undefined;
   return {
     status,
-    headers: { ...(headers as Record<string, string>), Connection: 'upgrade', 'Content-Type': payload.type },
+    headers: {
+      ...(headers as Record<string, string>),
+      Connection: closing ? 'Upgrade, close' : 'Upgrade',
+      'Content-Type': payload.type,
+      'Content-Length': String(payload.bytes.length),
+    },
     body: payload.bytes.toString(),
   };
 }

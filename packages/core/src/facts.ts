@@ -71,8 +71,14 @@ export class RequestSite {
     return this.#secure;
   }
 
+  /**
+   * RFC 9112 §3.2.2: an absolute-form target's authority is the request's own, and Host is ignored. A
+   * framework reads Host (or what its trust-proxy rules forward), so its answer stands only where it is not
+   * the Host header that the target's authority overrides.
+   */
   get host(): string {
-    this.#host ??= this.view?.host ?? this.wire.authority;
+    const framework = this.view?.host;
+    this.#host ??= framework === undefined || framework === this.wire.hostHeader ? this.wire.authority : framework;
     return this.#host;
   }
 

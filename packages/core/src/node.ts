@@ -33,7 +33,9 @@ export interface UpgradeServer {
 type RequestServer = { listenerCount?(event: 'request'): number; emit?(event: 'request', ...args: unknown[]): boolean };
 
 export function pathOf(request: { url?: string | undefined }): string {
-  const url = request.url ?? '/';
+  let url = request.url ?? '/';
+  // RFC 9112 §3.2.2: an absolute-form target's path follows its authority (the frameworks route it so too).
+  if (!url.startsWith('/')) url = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*\/?/, '/');
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 }
@@ -59,7 +61,7 @@ export function dispatchUpgrade(
     return;
   }
   if (!asksForWebSocket(request)) {
-    refuseOnSocket(socket);
+    refuseOnSocket(socket, request.method);
     return;
   }
   whenSocketFree(socket, () => {
@@ -87,9 +89,9 @@ function serveAsRequest(
   });
 }
 
-function refuseOnSocket(socket: Duplex): void {
+function refuseOnSocket(socket: Duplex, method: string | undefined): void {
   socket.on('error', () => {});
-  closeAfterFlush(socket, formatRejection(reject.notAnUpgrade));
+  closeAfterFlush(socket, formatRejection(reject.notAnUpgrade, method));
 }
 
 /**

@@ -31,9 +31,10 @@ export function formatHeaderLines(owner: FieldOwner, headers: HeaderFields | Rej
 /**
  * The whole rejection as bytes. The connection closes after it (an upgrade request's connection is never
  * reused), so the writer says so, and a caller's `Content-Type` replaces the one guessed from the body.
- * A 304 has neither content nor Content-Length (RFC 9110 §15.4.5, §8.6).
+ * A 304 has neither content nor Content-Length (RFC 9110 §15.4.5, §8.6). The answer to a HEAD request
+ * has no content either, only the length the content would have (RFC 9110 §9.3.2, §8.6).
  */
-export function formatRejection(rejection: Rejection): Buffer {
+export function formatRejection(rejection: Rejection, method?: string): Buffer {
   const { status, headers, payload } = rejection;
   let upgrade = false;
   let typed = false;
@@ -50,7 +51,8 @@ export function formatRejection(rejection: Rejection): Buffer {
     (status === 304 ? '' : `Content-Length: ${payload.bytes.length}\r\n`) +
     formatHeaderLines('rejection', headers) +
     '\r\n';
-  return Buffer.concat([Buffer.from(head, 'latin1'), payload.bytes]);
+  const bytes = Buffer.from(head, 'latin1');
+  return method === 'HEAD' ? bytes : Buffer.concat([bytes, payload.bytes]);
 }
 
 /**

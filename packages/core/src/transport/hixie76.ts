@@ -100,7 +100,7 @@ export class Hixie76Transport implements Transport {
   }
 
   reject(rejection: Rejection): void {
-    closeAfterFlush(this.#pending.socket, formatRejection(rejection));
+    closeAfterFlush(this.#pending.socket, formatRejection(rejection, this.request.method));
   }
 
   /**

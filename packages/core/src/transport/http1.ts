@@ -107,7 +107,7 @@ export class Http1Transport implements Transport {
   }
 
   reject(rejection: Rejection): void {
-    closeAfterFlush(this.#pending.socket, formatRejection(rejection));
+    closeAfterFlush(this.#pending.socket, formatRejection(rejection, this.#request.method));
   }
 
   /** RFC 6455 §4.2.2 (5): the 101, then ws reads frames from the bytes that followed the request. */

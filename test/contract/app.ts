@@ -1,0 +1,206 @@
+// The contract app: the same routes, options, hooks and probes on every server kind (servers/*.ts build it with
+// each framework's own means). What a route does:
+//
+//   /ws       echo; the handler reports what it got (context, protocol, route, transport)
+//   /auth     the framework's own middleware (core: the onUpgrade hook) answers 401 JSON without `x-user`
+//   /chat     subprotocols ['chat.v2', 'chat.v1'], requireSubprotocol
+//   /hook     an onUpgrade hook: context { user, secure, host, ip }, `X-Hook: yes` on the 101; `x-deny`: 403
+//   /headers  a middleware sets X-From-Middleware, Set-Cookie, X-Override and Content-Type before the route;
+//             the hook sets X-Override again (core: the hook sets them all)
+//   /slow     a middleware (core: the hook's first half) that waits for `latches.middleware`
+//   /hang     handshakeTimeout 200 ms, a hook that never settles
+//   /throw    a hook that throws
+//   /quota    one connection per `x-quota-key`;  /rate  one handshake per `x-rate-key` per hour
+//   /store    a rate limit whose store fails
+//   /open     missingOrigin 'allow';  /strict  missingOrigin 'reject';  /allowed  origin ['http://allowed.example']
+//   /health   an ordinary HTTP route answering `ok` (text/plain); any other path: the app's own 404
+import type { GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
+import { quotaPerKey, rateLimitPerKey } from '@wsgate/core';
+import type { WebSocket } from 'ws';
+
+export const LOGIN_REQUIRED = { error: 'login required' };
+export const HANG_DEADLINE_MS = 200;
+
+/** A gate for `await`s: open (passing through) unless held. */
+export class Latch {
+  #held: Promise<void> | undefined;
+  #open: (() => void) | undefined;
+
+  hold(): void {
+    this.#held ??= new Promise((resolve) => {
+      this.#open = resolve;
+    });
+  }
+
+  release(): void {
+    this.#open?.();
+    this.#held = undefined;
+    this.#open = undefined;
+  }
+
+  wait(): Promise<void> {
+    return this.#held ?? Promise.resolve();
+  }
+}
+
+/** What a handler got, in the same shape on every server kind. */
+export interface Handled {
+  readonly route: string;
+  readonly context: unknown;
+  readonly protocol: string | undefined;
+  readonly transport: string;
+  /** The ws socket's own idea of the protocol: '' when none. */
+  readonly socketProtocol: string;
+}
+
+export type EventRecord = Pick<HandshakeEvent, 'outcome' | 'code' | 'status' | 'route' | 'transport'> & {
+  readonly durationMs: number;
+};
+
+/** What the app saw, for the assertions. */
+export interface Probe {
+  handled: Handled[];
+  events: EventRecord[];
+  errors: unknown[];
+  /** Requests that reached /slow's middleware, and those whose wait is over. */
+  slowStarted: number;
+  slowDone: number;
+  /** `upgrade.signal` of every /hang hook call. */
+  signals: AbortSignal[];
+}
+
+export type RoutePath =
+  | '/ws'
+  | '/auth'
+  | '/chat'
+  | '/hook'
+  | '/headers'
+  | '/slow'
+  | '/hang'
+  | '/throw'
+  | '/quota'
+  | '/rate'
+  | '/store'
+  | '/open'
+  | '/strict'
+  | '/allowed';
+
+export const ROUTE_PATHS: readonly RoutePath[] = [
+  '/ws',
+  '/auth',
+  '/chat',
+  '/hook',
+  '/headers',
+  '/slow',
+  '/hang',
+  '/throw',
+  '/quota',
+  '/rate',
+  '/store',
+  '/open',
+  '/strict',
+  '/allowed',
+];
+
+/** The headers /headers' middleware sets before the route, through each framework's own response API. */
+export const MIDDLEWARE_HEADERS = {
+  'X-From-Middleware': 'yes',
+  'Set-Cookie': 'sid=abc; Path=/',
+  'X-Override': 'middleware',
+  'Content-Type': 'text/html; charset=utf-8',
+} as const;
+
+function header(upgrade: Upgrade, name: string): string | undefined {
+  const value = upgrade.request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export interface ContractApp {
+  readonly probe: Probe;
+  readonly latches: { readonly middleware: Latch };
+  readonly gateOptions: GateOptions;
+  /** Each route's core options; the framework-side middleware is each server's own. */
+  readonly routes: Record<RoutePath, RouteOptions<unknown>>;
+  /** The handler: reports the connection it got (core's `Connection`, or the adapter's), and echoes. */
+  report(socket: WebSocket, connection: Omit<Handled, 'socketProtocol'>): void;
+  /** /slow's middleware body. */
+  slow(): Promise<void>;
+}
+
+const failingStore = {
+  hit(): never {
+    throw new Error('the rate store is down');
+  },
+};
+
+export function contractApp(extra: GateOptions = {}): ContractApp {
+  const probe: Probe = { handled: [], events: [], errors: [], slowStarted: 0, slowDone: 0, signals: [] };
+  const latches = { middleware: new Latch() };
+  const gateOptions: GateOptions = {
+    logRejections: false,
+    onError: (error) => {
+      probe.errors.push(error);
+    },
+    onEvent: ({ outcome, code, status, route, transport, durationMs }) => {
+      probe.events.push({ outcome, code, status, route, transport, durationMs });
+    },
+    ...extra,
+  };
+  const routes: Record<RoutePath, RouteOptions<unknown>> = {
+    '/ws': {},
+    '/auth': {},
+    '/chat': { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+    '/hook': {
+      onUpgrade: (upgrade) => {
+        if (header(upgrade, 'x-deny') !== undefined)
+          return upgrade.reject(403, 'denied by the hook\n', { 'X-Denied': 'yes' });
+        upgrade.setHeader('X-Hook', 'yes');
+        // The request's own scheme, authority and client as the hook sees them (trust proxy applied).
+        const { secure, host, ip } = upgrade;
+        return { user: header(upgrade, 'x-user') ?? 'anonymous', secure, host, ip };
+      },
+    },
+    '/headers': {
+      onUpgrade: (upgrade) => {
+        upgrade.setHeader('X-Override', 'hook');
+        return { headers: true };
+      },
+    },
+    '/slow': { handshakeTimeout: 30_000 },
+    '/hang': {
+      handshakeTimeout: HANG_DEADLINE_MS,
+      onUpgrade: (upgrade) => {
+        probe.signals.push(upgrade.signal);
+        return new Promise<never>(() => {});
+      },
+    },
+    '/throw': {
+      onUpgrade: () => {
+        throw new Error('the hook failed');
+      },
+    },
+    '/quota': { quotas: [quotaPerKey(1, ({ request }) => String(request.headers['x-quota-key'] ?? 'none'))] },
+    '/rate': {
+      rateLimits: [rateLimitPerKey(1, ({ request }) => String(request.headers['x-rate-key'] ?? 'none'), { per: '1h' })],
+    },
+    '/store': { rateLimits: [rateLimitPerKey(1, () => 'any', { store: failingStore })] },
+    '/open': { missingOrigin: 'allow' },
+    '/strict': { missingOrigin: 'reject' },
+    '/allowed': { origin: ['http://allowed.example'] },
+  };
+  return {
+    probe,
+    latches,
+    gateOptions,
+    routes,
+    report(socket, { route, context, protocol, transport }) {
+      probe.handled.push({ route, context, protocol, transport, socketProtocol: socket.protocol });
+      socket.on('message', (data, binary) => socket.send(data, { binary }));
+    },
+    async slow() {
+      probe.slowStarted++;
+      await latches.middleware.wait();
+      probe.slowDone++;
+    },
+  };
+}
