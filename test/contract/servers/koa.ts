@@ -2,8 +2,10 @@
 // Koa middleware, trust proxy is `app.proxy`.
 import http from 'node:http';
 import Router from '@koa/router';
+import type { Connection } from '@wsgate/core';
 import { koaGate } from '@wsgate/koa';
 import type Koa from 'koa';
+import type { WebSocket } from 'ws';
 import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
 import { type ContractServer, closeServer, listen, type ServerOptions } from './kinds.js';
 
@@ -38,8 +40,11 @@ export async function koaServer(kind: string, KoaClass: typeof Koa, options: Ser
   for (const path of ROUTE_PATHS) {
     router.get(
       path,
-      ws.route(app.routes[path], ...(middleware[path] ?? []), (socket, _ctx, connection) =>
-        app.report(socket, connection),
+      // A table of routes, so an array of middleware: the untyped form of ws.route's rest arguments.
+      (ws.route as (...args: unknown[]) => Koa.Middleware)(
+        app.routes[path],
+        ...(middleware[path] ?? []),
+        (socket: WebSocket, _ctx: unknown, connection: Connection<unknown>) => app.report(socket, connection),
       ),
     );
   }
