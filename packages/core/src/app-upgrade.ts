@@ -14,8 +14,10 @@
  */
 
 import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Duplex, Writable } from 'node:stream';
+import type { UpgradeRequest } from './facts.js';
 import type { Gate } from './gate.js';
 import { gateState } from './gate.js';
 import type { Handshake } from './handshake.js';
@@ -30,14 +32,19 @@ import { whenSocketFree } from './transport/pending-socket.js';
 export interface AppUpgrade {
   /** The pending handshake; undefined for an upgrade to another protocol, served as an ordinary request. */
   readonly handshake: Handshake | undefined;
-  /** The app's response, over the upgrade's socket until a route takes it. */
-  readonly response: ServerResponse;
+  /**
+   * The app's response: over the upgrade's socket until a route takes it, or node:http2's compat response
+   * on the stream of an extended CONNECT (app-connect.ts).
+   */
+  readonly response: ServerResponse | Http2ServerResponse;
   /**
    * For the WebSocket route: detaches the socket from the app's response, so that nothing the app writes
    * afterwards reaches it. False when there is nothing left to take: the client went away, the deadline
    * passed, or the app has already started its own response.
    */
   take(): boolean;
+  /** Whether the app has started a response of its own (what the core wrote is not the app's). */
+  readonly appResponded: boolean;
 }
 
 export interface AppUpgradeOptions {
@@ -50,11 +57,19 @@ export interface AppUpgradeOptions {
 }
 
 const kUpgrade = Symbol('wsgate.upgrade');
-type UpgradeCarrier = IncomingMessage & { [kUpgrade]?: AppUpgrade };
+type UpgradeCarrier = UpgradeRequest & { [kUpgrade]?: AppUpgrade };
 
-/** The upgrade in flight for a request that came through `openAppUpgrade`; undefined for a plain request. */
-export function upgradeOf(request: IncomingMessage): AppUpgrade | undefined {
+/**
+ * The upgrade in flight for a request that came through `openAppUpgrade` or `openAppConnect`; undefined for
+ * a plain request.
+ */
+export function upgradeOf(request: UpgradeRequest): AppUpgrade | undefined {
   return (request as UpgradeCarrier)[kUpgrade];
+}
+
+/** Marks `request` as carrying `upgrade`, for the route to find with `upgradeOf`. */
+export function carryUpgrade(request: UpgradeRequest, upgrade: AppUpgrade): void {
+  (request as UpgradeCarrier)[kUpgrade] = upgrade;
 }
 
 /** Whether the request offers to switch to WebSocket (RFC 9110 §7.8: Upgrade is a list of protocols). */
@@ -87,7 +102,7 @@ export function openAppUpgrade(
       }
     }
     const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? hasFinishListeners);
-    (request as UpgradeCarrier)[kUpgrade] = upgrade;
+    carryUpgrade(request, upgrade);
     run(request, response);
   });
 }
@@ -142,6 +157,10 @@ class PendingAppUpgrade implements AppUpgrade {
     (response as ServerResponse & { [kUpgrade]?: PendingAppUpgrade })[kUpgrade] = this;
     response.once('finish', appFinished);
     if (handshake !== undefined) handshake.settled = (status) => this.#settled(status);
+  }
+
+  get appResponded(): boolean {
+    return this.response.headersSent; // the core writes on the socket, never through this response
   }
 
   take(): boolean {
