@@ -63,9 +63,10 @@ class PendingAppConnect implements AppUpgrade {
     const stream = response.stream;
     // The app ended a response of its own: the handshake is over. RFC 9113 §8.1 lets a server that has
     // answered ask the client to stop sending with RST_STREAM(NO_ERROR); Node does so itself only for a
-    // stream nobody read, and the app may have read this one.
+    // stream nobody read, and the app may have read this one. (A stream reset before any answer finishes
+    // too, as Node ends its writable side: that is the client going away, which the transport watches.)
     this.#onFinish = () => {
-      if (transport.wrote || !handshake.pending) return;
+      if (transport.wrote || !handshake.pending || !stream.headersSent) return;
       handshake.answeredByApp(response.statusCode);
       if (!stream.closed) stream.close(NGHTTP2_NO_ERROR);
     };
