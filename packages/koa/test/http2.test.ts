@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
+import type { HandshakeEvent } from '@wsgate/core';
 import type Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -19,7 +20,6 @@ import {
   refusedH2,
   requestH2,
 } from '../../../test/h2/client.js';
-import type { HandshakeEvent } from '../src/index.js';
 import { koaGate } from '../src/index.js';
 import { koaVersions } from './helpers.js';
 
