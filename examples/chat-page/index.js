@@ -21,25 +21,31 @@ export function loginPage() {
   );
 }
 
-/** GET / when logged in: opens ws://<same host>/chat offering chat.v2 then chat.v1. */
+/**
+ * GET / when logged in: opens ws(s)://<same host>/chat offering chat.v2 then chat.v1, and shows which transport
+ * the server says carried it (`h2` or `http/1.1`).
+ */
 export function chatPage(user) {
   return layout(
     'wsgate chat',
     `<h1>wsgate chat</h1>
-<p>Logged in as <b id="user">${escapeHtml(user)}</b> · protocol <b id="protocol">connecting…</b> · <span id="status">connecting</span></p>
+<p>Logged in as <b id="user">${escapeHtml(user)}</b> · protocol <b id="protocol">connecting…</b> · transport <b id="transport">connecting…</b> · <span id="status">connecting</span></p>
 <div id="log"></div>
 <form id="say"><input id="text" autocomplete="off" maxlength="500" required> <button>Send</button></form>
 <form method="post" action="/logout"><button>Log out</button></form>
 <script>
 const log = document.getElementById('log');
 const show = (text) => { const p = document.createElement('div'); p.textContent = text; log.append(p); log.scrollTop = log.scrollHeight; };
-const socket = new WebSocket('ws://' + location.host + '/chat', ['chat.v2', 'chat.v1']);
+const socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/chat', ['chat.v2', 'chat.v1']);
 socket.onopen = () => { document.getElementById('protocol').textContent = socket.protocol; document.getElementById('status').textContent = 'connected'; };
 socket.onclose = (event) => { document.getElementById('status').textContent = 'closed (' + event.code + ')'; };
 socket.onerror = () => { document.getElementById('status').textContent = 'failed'; };
 socket.onmessage = (event) => {
   const message = JSON.parse(event.data);
-  if (message.type === 'welcome') show('welcome, ' + message.user + ' (' + message.protocol + ')');
+  if (message.type === 'welcome') {
+    show('welcome, ' + message.user + ' (' + message.protocol + ')');
+    document.getElementById('transport').textContent = message.transport;
+  }
   else if (message.type === 'message') show(message.user + ': ' + message.text);
   else show('error');
 };
@@ -66,15 +72,16 @@ export function parseSay(data) {
 
 /**
  * One chat room: welcome on join, broadcast on say, {"type":"error"} for anything malformed.
- * `join(socket, user, protocol)` wires a ws WebSocket into the room.
+ * `join(socket, user, protocol, transport)` wires a ws WebSocket into the room; the welcome tells the page the
+ * transport that carried it (`h2`, `http/1.1`).
  */
 export function createRoom() {
   const members = new Set();
   return {
-    join(socket, user, protocol) {
+    join(socket, user, protocol, transport) {
       members.add(socket);
       socket.on('close', () => members.delete(socket));
-      socket.send(JSON.stringify({ type: 'welcome', user, protocol }));
+      socket.send(JSON.stringify({ type: 'welcome', user, protocol, transport }));
       socket.on('message', (data, isBinary) => {
         const text = isBinary ? undefined : parseSay(data);
         if (text === undefined) return socket.send(JSON.stringify({ type: 'error' }));
@@ -86,6 +93,11 @@ export function createRoom() {
       return members.size;
     },
   };
+}
+
+/** Which transport carried a WebSocket, from its request: an HTTP/2 extended CONNECT (RFC 8441), or an HTTP/1.1 upgrade. */
+export function transportOf(request) {
+  return request.httpVersionMajor === 2 ? 'h2' : 'http/1.1';
 }
 
 /** The example's listen address, from HOST and PORT (defaults 127.0.0.1:3000). */

@@ -5,7 +5,7 @@ import { WebSocket as UndiciWebSocket } from 'undici';
 import WebSocket from 'ws';
 import { PYTHON as python3 } from './requirements.js';
 
-export type ChatMessage = { type: string; user?: string; text?: string; protocol?: string };
+export type ChatMessage = { type: string; user?: string; text?: string; protocol?: string; transport?: string };
 
 /**
  * POST /login like the page's form; returns the cookies the server set, as a Cookie header value (all of them:
