@@ -185,12 +185,15 @@ for (const example of list) {
         await server.waitForLine(/wsgate reject ORIGIN_FORBIDDEN 403 \/chat/, { since, timeoutMs: 5000 });
       });
 
-      it('a CONNECT without :protocol gets 405; without :path, nghttp2 resets the stream', async () => {
+      it('a CONNECT without :protocol gets 405, a plain GET 400; without :path, nghttp2 resets the stream', async () => {
         const s = await session();
         const tunnel = s.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
         const [response] = await once(tunnel, 'response');
         expect(response[':status']).toBe(405);
         await readBody(tunnel);
+        const plain = s.request({ ':path': '/chat' }); // a GET: 400 over HTTP/2 (a 426 would need Upgrade)
+        expect((await once(plain, 'response'))[0]).toMatchObject({ ':status': 400, 'wsgate-code': 'NOT_AN_UPGRADE' });
+        await readBody(plain);
         const noPath = await rawH2Request(server.port, [
           [':method', 'CONNECT'],
           [':protocol', 'websocket'],

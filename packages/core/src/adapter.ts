@@ -5,7 +5,8 @@
  *   server 'upgrade'  -> openAppUpgrade(gate, req, socket, head, runTheApp)   the core's checks first
  *   node:http2 server -> serveExtendedConnect(server, (req, res) => openAppConnect(gate, req, res, runTheApp))
  *                        the same for an HTTP/2 extended CONNECT, which the app sees as a GET
- *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired() through the framework (426)
+ *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired(req) through the framework (426; 400
+ *                        over HTTP/2, where Upgrade cannot be written)
  *                        admit(handshake, route, view)     as soon as the route is known
  *                        [the route's own middleware]
  *                        upgrade.take() && accept(handshake, route, view)

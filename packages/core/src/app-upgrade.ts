@@ -110,9 +110,23 @@ export function openAppUpgrade(
 /**
  * The answer to a plain request (or an upgrade to another protocol) on a WebSocket route, as a value for
  * the adapter to write through its framework: 426 naming websocket, with the upgrade connection option
- * RFC 9110 §7.8 requires next to Upgrade, as text.
+ * RFC 9110 §7.8 requires next to Upgrade, as text. Over HTTP/2 (`request` says 2.0) 400 without them:
+ * Upgrade and Connection are connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2; Node throws when
+ * a response carries one), and a 426 without Upgrade would break RFC 9110 §15.5.22.
  */
-export function upgradeRequired(): { status: number; headers: Record<string, string>; body: string } {
+export function upgradeRequired(request?: { readonly httpVersionMajor?: number }): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
+  if (request?.httpVersionMajor === 2) {
+    const { status, headers, payload } = reject.notAnUpgradeOverH2;
+    return {
+      status,
+      headers: { ...(headers as Record<string, string>), 'Content-Type': payload.type },
+      body: payload.bytes.toString(),
+    };
+  }
   const { status, headers, payload } = reject.notAnUpgrade;
   return {
     status,

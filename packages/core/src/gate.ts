@@ -5,6 +5,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { type GateOptions, GateState } from './gate-state.js';
@@ -98,11 +99,14 @@ export class Gate {
   }
 
   /**
-   * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 and
-   * returns true; returns false for every other request.
+   * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 (400
+   * NOT_AN_UPGRADE over HTTP/2, where 426 cannot be written) and returns true; false for every other request.
    */
-  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    return handleRequest(this.#routes, request, response);
+  handleRequest(
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ): boolean {
+    return handleRequest(this.#routes, request as IncomingMessage, response as ServerResponse);
   }
 
   /**

@@ -113,8 +113,8 @@ function refuseOnSocket(socket: Duplex): void {
 }
 
 /**
- * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 and
- * returns true; returns false for every other request.
+ * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 (400 over
+ * HTTP/2: see `upgradeRequired`) and returns true; returns false for every other request.
  */
 export function handleRequest(
   routes: ReadonlyMap<string, Route<unknown>>,
@@ -122,7 +122,7 @@ export function handleRequest(
   response: ServerResponse,
 ): boolean {
   if (!routes.has(pathOf(request))) return false;
-  const { status, headers, body } = upgradeRequired();
+  const { status, headers, body } = upgradeRequired(request);
   response.writeHead(status, headers).end(request.method === 'HEAD' ? undefined : body);
   return true;
 }

@@ -147,6 +147,9 @@ export const reject = {
   overloaded: row('OVERLOADED', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
   shuttingDown: row('SHUTTING_DOWN', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
   notFound: row('NOT_FOUND', 404),
+  // A plain request on a WebSocket route over HTTP/2: 400, as 426 cannot be written there (below). Over
+  // HTTP/2 a WebSocket is opened with an extended CONNECT (RFC 8441 §4), not by switching protocols.
+  notAnUpgradeOverH2: row('NOT_AN_UPGRADE', 400),
   // RFC 8441 §5 over HTTP/2: the versions we support, with 400. A 426 MUST carry Upgrade (RFC 9110
   // §15.5.22), a connection-specific field that HTTP/2 forbids (RFC 9113 §8.2.2): no 426 is writable there.
   unsupportedVersionOverH2: row('UNSUPPORTED_VERSION', 400, { 'Sec-WebSocket-Version': '13' }),

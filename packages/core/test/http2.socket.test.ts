@@ -234,6 +234,23 @@ describe('refusing over HTTP/2: the rejection on the stream', () => {
     expect(events.map((event) => event.outcome)).toEqual(['accept', 'reject']);
   });
 
+  it('a plain GET over HTTP/2 on a route’s path (handleRequest): 400 NOT_AN_UPGRADE, no Upgrade field', async () => {
+    const s = await startH2Server(
+      (gate) => gate.route('/ws', {}, echo),
+      {},
+      {
+        request: (request, response) => {
+          if (!s.gate.handleRequest(request, response)) response.end('page');
+        },
+      },
+    );
+    const get = (await s.session()).request({ ':path': '/ws' });
+    const [response] = await once(get, 'response');
+    expect(response).toMatchObject({ ':status': 400, 'wsgate-code': 'NOT_AN_UPGRADE' });
+    expect(response.upgrade).toBeUndefined();
+    expect(await readBody(get)).toBe('400 Bad Request: NOT_AN_UPGRADE\n');
+  });
+
   it('a header with CR from the hook: 500 HOOK_FAILED, reported, never on the wire', async () => {
     const errors: unknown[] = [];
     const s = await startH2Server(

@@ -93,6 +93,6 @@ function notAnUpgrade(req: Request, res: Response): void {
         'start the server with app.listen() after wsgate(app), or call app.wsgate.attach(server)',
     );
   }
-  const { status, headers, body } = upgradeRequired();
+  const { status, headers, body } = upgradeRequired(req);
   res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body);
 }

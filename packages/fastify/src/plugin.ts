@@ -177,7 +177,7 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
 
 /** A plain request on a WebSocket-only route: the core's 426, through Fastify's reply. */
 function upgradeRequiredReply(reply: FastifyReply): FastifyReply {
-  const { status, headers, body } = upgradeRequired();
+  const { status, headers, body } = upgradeRequired(reply.request.raw);
   return reply.code(status).headers(headers).send(body);
 }
 

@@ -139,13 +139,17 @@ describe('Fastify over HTTP/2', () => {
     session.close();
   });
 
-  it('a CONNECT without :protocol gets 405; one without :path is reset by nghttp2 before any hook', async () => {
+  it('a CONNECT without :protocol gets 405, a plain GET 400; one without :path is reset by nghttp2 before any hook', async () => {
     const s = await serve(atRoot);
     const session = await s.session();
     const tunnel = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
     const [response] = await once(tunnel, 'response');
     expect(response[':status']).toBe(405);
     await readBody(tunnel);
+    const plain = session.request({ ':path': '/chat' }); // a GET without CONNECT: the route's 400 over HTTP/2
+    const [answer] = await once(plain, 'response');
+    expect(answer).toMatchObject({ ':status': 400, 'wsgate-code': 'NOT_AN_UPGRADE' });
+    await readBody(plain);
     const noPath = await rawH2Request(s.port, [
       [':method', 'CONNECT'],
       [':protocol', 'websocket'],
@@ -154,7 +158,7 @@ describe('Fastify over HTTP/2', () => {
       ['sec-websocket-version', '13'],
     ]);
     expect(noPath).toBe('RST_STREAM PROTOCOL_ERROR');
-    expect(s.hooks).toEqual([]);
+    expect(s.hooks).toEqual(['onResponse 400']); // the plain GET's, answered before the app's hooks (as its 426)
     session.close();
   });
 

@@ -212,9 +212,9 @@ export class KoaGate<AppContext = undefined> {
   }
 }
 
-/** Answers 426 to a plain request through Koa (the core's answer: RFC 9110 §15.5.22, §7.8). */
+/** Answers 426 to a plain request through Koa (the core's answer: RFC 9110 §15.5.22, §7.8; 400 over HTTP/2). */
 export function upgradeRequiredThroughKoa(ctx: KoaContext): void {
-  const { status, headers, body } = upgradeRequired();
+  const { status, headers, body } = upgradeRequired(ctx.req);
   ctx.status = status;
   ctx.set(headers);
   ctx.body = body;

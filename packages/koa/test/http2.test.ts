@@ -170,13 +170,18 @@ describe.each(koaVersions)('%s on an HTTP/2 server', (_name, KoaClass) => {
     expect(chat.errors).toEqual([]);
   });
 
-  it('a CONNECT without :protocol gets 405; one without :path is reset by nghttp2 before Koa sees it', async () => {
+  it('a CONNECT without :protocol gets 405, a plain GET 400; one without :path is reset by nghttp2 before Koa sees it', async () => {
     const chat = await serveChat(KoaClass);
     const session = await chat.session();
     const tunnel = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
     const [response] = await once(tunnel, 'response');
     expect(response[':status']).toBe(405);
     await readBody(tunnel);
+    // A GET without CONNECT, past the auth: the route's 400 over HTTP/2 (its 426 needs Upgrade).
+    const plain = session.request({ ':path': '/chat', authorization: 'Bearer ok' });
+    const [answer] = await once(plain, 'response');
+    expect(answer).toMatchObject({ ':status': 400, 'wsgate-code': 'NOT_AN_UPGRADE' });
+    await readBody(plain);
     const noPath = await rawH2Request(chat.port, [
       [':method', 'CONNECT'],
       [':protocol', 'websocket'],
