@@ -4,7 +4,9 @@
 //   h2-new      a new TLS connection (ALPN h2), its SETTINGS (extended CONNECT allowed), a CONNECT; 200 checked
 //   h2-worker   a CONNECT on the worker's own HTTP/2 connection, opened before the clock starts
 //   h2-shared   a CONNECT on one HTTP/2 connection shared by every worker (a browser's one per origin)
-// Then the socket (or stream: RST_STREAM CANCEL, or connection) is closed. TLS sessions are never resumed.
+// Then the socket or connection is closed; a stream is ended in order (END_STREAM, and the server's ws ends its
+// side in turn). Not with RST_STREAM: Node's HTTP/2 server answers a burst of about a thousand client resets on
+// one connection with GOAWAY (its defence against "rapid reset", CVE-2023-44487). TLS sessions are never resumed.
 //
 // IPC: { type: 'prepare', id, mode, port, concurrency } -> { type: 'prepared', id }   (opens h2-worker and
 //      h2-shared connections, so that neither their TLS handshakes nor their clock count in the run)
@@ -78,13 +80,15 @@ function h2Handshake(session, port) {
     });
     const finish = (error) => {
       clearTimeout(timer);
-      if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      if (error === null) stream.end();
+      else if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      stream.resume();
       resolve(error);
     };
     const timer = setTimeout(() => finish('timeout'), TIMEOUT_MS);
     stream.on('error', () => {});
     stream.once('response', (headers) => finish(headers[':status'] === 200 ? null : `status ${headers[':status']}`));
-    stream.once('close', () => finish(`reset ${stream.rstCode}`));
+    stream.once('close', () => finish(`closed before a response, ${stream.rstCode}`));
   });
 }
 
@@ -112,7 +116,9 @@ async function prepare({ mode, port, concurrency }) {
 }
 
 async function release() {
-  await Promise.all(prepared.map((session) => new Promise((resolve) => session.close(resolve))));
+  await Promise.all(
+    prepared.map((session) => (session.destroyed ? undefined : new Promise((resolve) => session.close(resolve)))),
+  );
   prepared = [];
 }
 
