@@ -84,12 +84,19 @@ class PendingAppConnect implements AppUpgrade {
     return true;
   }
 
-  /** The core answered (or the client left): what the client got, for the app's observers. */
+  /**
+   * The core answered (or the client left): what the client got, for the app's observers. A refusal is a
+   * complete response on the stream: the app's response is ended too (its `writableEnded` then tells Koa
+   * and others there is nothing left to write, where a late write would throw ERR_HTTP2_HEADERS_SENT).
+   * Never after an acceptance: ending the compat response would end the WebSocket's stream.
+   */
   #settled(status: number | undefined): void {
-    this.response.stream.removeListener('finish', this.#onFinish);
+    const response = this.response;
+    response.stream.removeListener('finish', this.#onFinish);
     if (status === undefined || this.#appResponse.headersSent) return;
     try {
-      this.response.statusCode = status;
+      response.statusCode = status;
+      if (status !== 200) response.end();
     } catch {
       // a response Node has already closed: nobody observes it any more
     }

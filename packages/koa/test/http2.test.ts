@@ -42,13 +42,13 @@ interface Chat {
 }
 
 /** A chat app: a session middleware, an auth guard (async when `slowAuth`), and the WebSocket route. */
-async function serveChat(KoaClass: typeof Koa, { slowAuth = false } = {}): Promise<Chat> {
+async function serveChat(KoaClass: typeof Koa, { slowAuth = false, handshakeTimeout = 10_000 } = {}): Promise<Chat> {
   const app = new KoaClass();
   app.silent = true;
   const errors: unknown[] = [];
   app.on('error', (error) => errors.push(error));
   const events: HandshakeEvent[] = [];
-  const ws = koaGate(app, { onEvent: (event) => events.push(event) });
+  const ws = koaGate(app, { onEvent: (event) => events.push(event), handshakeTimeout });
   const handled: Chat['handled'] = [];
   let started: (() => void) | undefined;
   let gate: Promise<void> = Promise.resolve();
@@ -212,6 +212,26 @@ describe.each(koaVersions)('%s on an HTTP/2 server', (_name, KoaClass) => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(chat.handled).toEqual([]);
     expect(chat.errors).toEqual([]);
+  });
+
+  it('the deadline passes while the auth awaits: 503 on the stream; the late middleware and Koa write nothing, no error', async () => {
+    for (const authorization of ['Bearer ok', 'nope']) {
+      // Authorized, the middleware then reaches the route; not, it answers 401 itself: both after the 503.
+      const chat = await serveChat(KoaClass, { slowAuth: true, handshakeTimeout: 50 });
+      const started = chat.authStarted();
+      const { stream, response } = requestH2(await chat.session(), '/chat', {
+        protocols: ['chat.v2'],
+        headers: { origin: chat.origin, authorization },
+      });
+      await started;
+      expect(await response).toMatchObject({ ':status': 503, 'wsgate-code': 'HANDSHAKE_TIMEOUT' });
+      chat.proceed();
+      expect(await readBody(stream)).toBe('503 Service Unavailable: HANDSHAKE_TIMEOUT\n');
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(chat.handled).toEqual([]);
+      expect(chat.errors).toEqual([]);
+      expect(chat.events.map((event) => event.code)).toEqual(['HANDSHAKE_TIMEOUT']);
+    }
   });
 
   it('twenty WebSockets on one HTTP/2 connection, and an HTTP/1.1 upgrade on the same port', async () => {
