@@ -234,6 +234,20 @@ describe.each(koaVersions)('%s on an HTTP/2 server', (_name, KoaClass) => {
     }
   });
 
+  it('a client that resets an accepted WebSocket’s stream with an error code is no Koa error', async () => {
+    const chat = await serveChat(KoaClass);
+    const { socket, stream } = await openWebSocketH2(chat.origin, '/chat', {
+      session: await chat.session(),
+      protocols: ['chat.v2'],
+      headers: authorized(chat.origin),
+    });
+    expect(await nextText(socket)).toBe('h2 ada');
+    stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    while (chat.ws.gate.connections.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(chat.errors).toEqual([]);
+  });
+
   it('twenty WebSockets on one HTTP/2 connection, and an HTTP/1.1 upgrade on the same port', async () => {
     const chat = await serveChat(KoaClass);
     const session = await chat.session();
