@@ -6,10 +6,11 @@ export function loginPage(): string;
 export function chatPage(user: string): string;
 export function parseSay(data: unknown): string | undefined;
 export interface Room {
-  join(socket: WebSocket, user: string, protocol: string | undefined): void;
+  join(socket: WebSocket, user: string, protocol: string | undefined, transport: string): void;
   readonly size: number;
 }
 export function createRoom(): Room;
+export function transportOf(request: { httpVersionMajor: number }): 'h2' | 'http/1.1';
 export function listenAddress(env?: NodeJS.ProcessEnv): { host: string; port: number };
 export function exampleHosts(listenHost: string): HostPolicy;
 export function logHandshake(event: HandshakeEvent): void;

@@ -19,15 +19,16 @@ export function parseSay(data) {
 
 /**
  * One chat room: welcome on join, broadcast on say, {"type":"error"} for anything malformed.
- * `join(socket, user, protocol)` wires a ws WebSocket into the room.
+ * `join(socket, user, protocol, transport)` wires a ws WebSocket into the room; the welcome tells the page the
+ * transport that carried it (`h2`, `http/1.1`).
  */
 export function createRoom() {
   const members = new Set();
   return {
-    join(socket, user, protocol) {
+    join(socket, user, protocol, transport) {
       members.add(socket);
       socket.on('close', () => members.delete(socket));
-      socket.send(JSON.stringify({ type: 'welcome', user, protocol }));
+      socket.send(JSON.stringify({ type: 'welcome', user, protocol, transport }));
       socket.on('message', (data, isBinary) => {
         const text = isBinary ? undefined : parseSay(data);
         if (text === undefined) return socket.send(JSON.stringify({ type: 'error' }));
@@ -39,6 +40,11 @@ export function createRoom() {
       return members.size;
     },
   };
+}
+
+/** Which transport carried a WebSocket, from its request: an HTTP/2 extended CONNECT (RFC 8441), or an HTTP/1.1 upgrade. */
+export function transportOf(request) {
+  return request.httpVersionMajor === 2 ? 'h2' : 'http/1.1';
 }
 
 /** The example's listen address, from HOST and PORT (defaults 127.0.0.1:3000). */

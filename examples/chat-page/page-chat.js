@@ -44,6 +44,7 @@ export function chatClient(gateLog, advice) {
   function refused(entry) {
     setStatus('refused', 'bad');
     $('protocol').textContent = '—';
+    $('transport').textContent = '—';
     $('why').textContent = entry ? `refused: ${entry.status} ${entry.code}` : 'refused';
     $('advice').textContent = entry
       ? ` — ${advice[entry.code] ?? 'the gate said no.'}`
@@ -58,6 +59,7 @@ export function chatClient(gateLog, advice) {
     let opened = false;
     $('refusal').hidden = true;
     $('protocol').textContent = '…';
+    $('transport').textContent = '…';
     setStatus('connecting');
     current.onopen = () => {
       opened = true;
@@ -66,7 +68,11 @@ export function chatClient(gateLog, advice) {
     };
     current.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === 'welcome') show('note', undefined, `welcome, ${message.user} (${message.protocol})`);
+      if (message.type === 'welcome') {
+        // The server says which transport carried the socket: h2 (RFC 8441) or http/1.1.
+        $('transport').textContent = message.transport ?? '?';
+        show('note', undefined, `welcome, ${message.user} (${message.protocol})`);
+      }
       else if (message.type === 'message') show(message.user === me ? 'msg own' : 'msg', message.user, message.text);
       else show('note', undefined, 'the server did not understand that message');
     };

@@ -147,7 +147,7 @@ for (const example of list) {
           extensions: [], // permessage-deflate offered, compression off on the examples: declined
           extensionsHeader: null,
           acceptMatches: true,
-          welcome: { type: 'welcome', user: 'py', protocol: 'chat.v2' },
+          welcome: { type: 'welcome', user: 'py', protocol: 'chat.v2', transport: 'http/1.1' },
           broadcast: { type: 'message', user: 'py', text: 'hello from python' },
           malformedReply: { type: 'error' },
           closeCode: 1000,
@@ -173,6 +173,7 @@ for (const example of list) {
             type: 'welcome',
             user: 'undici',
             protocol: 'chat.v2',
+            transport: 'http/1.1',
           });
           outcome.socket.send(JSON.stringify({ type: 'say', text: 'hello from undici' }));
           expect(await outcome.inbox.next((m) => m.type === 'message')).toEqual({
@@ -219,6 +220,7 @@ for (const example of list) {
             type: 'welcome',
             user: 'ws-alice',
             protocol: 'chat.v2',
+            transport: 'http/1.1',
           });
           expect(other.open).toBe(true);
           if (!other.open) return;

@@ -1,22 +1,22 @@
 // The non-browser clients: login over HTTP, `ws`, undici's WebSocket and the python-websockets script.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WebSocket as UndiciWebSocket } from 'undici';
+import { Agent, WebSocket as UndiciWebSocket, fetch as undiciFetch } from 'undici';
 import WebSocket from 'ws';
 import { PYTHON as python3 } from './requirements.js';
 
-export type ChatMessage = { type: string; user?: string; text?: string; protocol?: string };
+export type ChatMessage = { type: string; user?: string; text?: string; protocol?: string; transport?: string };
 
 /**
  * POST /login like the page's form; returns the cookies the server set, as a Cookie header value (all of them:
  * Koa's signed cookies come as a pair, `sid` and `sid.sig`).
  */
 export async function login(baseUrl: string, name: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/login`, {
-    method: 'POST',
-    body: new URLSearchParams({ name }),
-    redirect: 'manual',
-  });
+  const init = { method: 'POST', body: new URLSearchParams({ name }), redirect: 'manual' } as const;
+  // Over https, the examples' certificate is self-signed: undici's fetch with an agent that accepts it.
+  const response = baseUrl.startsWith('https:')
+    ? await undiciFetch(`${baseUrl}/login`, { ...init, dispatcher: insecureAgent() })
+    : await fetch(`${baseUrl}/login`, init);
   if (response.status !== 303) throw new Error(`POST /login answered ${response.status}: ${await response.text()}`);
   await response.arrayBuffer();
   const pairs = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]!.trim());
@@ -24,6 +24,13 @@ export async function login(baseUrl: string, name: string): Promise<string> {
     throw new Error(`POST /login set no sid cookie: ${response.headers.getSetCookie().join(' | ')}`);
   }
   return pairs.join('; ');
+}
+
+let agent: Agent | undefined;
+/** An undici agent that accepts any certificate (the examples' self-signed one), made on first use. */
+export function insecureAgent(): Agent {
+  agent ??= new Agent({ connect: { rejectUnauthorized: false } });
+  return agent;
 }
 
 /** Messages received by a socket, with a wait for the first one that matches. */
@@ -86,6 +93,7 @@ export function openWs(
       headers: options.headers,
       perMessageDeflate: options.perMessageDeflate ?? true,
       handshakeTimeout: 10_000,
+      rejectUnauthorized: false, // wss:// to the examples' self-signed certificate; ws offers no ALPN: HTTP/1.1
     });
     const inbox = new Inbox();
     let headers: Record<string, string | string[] | undefined> = {};

@@ -5,8 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Example, examples } from './examples.js';
+import { openSession } from '../h2/client.js';
+import { insecureAgent } from './clients.js';
+import { type Example, example, examples, servesHttp2 } from './examples.js';
 
 /** The start script as node arguments: `tsx src/server.ts` -> `--import tsx src/server.ts`; `node x` -> `x`. */
 function nodeArguments(example: Example): string[] {
@@ -59,6 +62,32 @@ describe('pnpm start', () => {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       expect(await exited).toEqual([0, null]);
+    },
+  );
+
+  it.each([...examples(), example('node-echo')].filter((example) => example.skip === undefined))(
+    '$name with TLS=1: prints "listening on https://HOST:PORT", serves /health over TLS, exits 0 on SIGTERM with an HTTP/2 connection open',
+    async (example) => {
+      child = spawn(process.execPath, nodeArguments(example), {
+        cwd: example.cwd,
+        env: { ...process.env, HOST: '127.0.0.1', PORT: '0', TLS: '1' },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const line = await firstLine(child);
+      const match =
+        /^listening on https:\/\/127\.0\.0\.1:(\d+)( \(HTTP\/1\.1 only: Express does not run on HTTP\/2\))?\n$/.exec(
+          line,
+        );
+      expect(match, line).not.toBeNull();
+      const origin = `https://127.0.0.1:${match?.[1]}`;
+      const health = await undiciFetch(`${origin}/health`, { dispatcher: insecureAgent() });
+      expect(await health.text()).toBe('ok');
+      // An idle HTTP/2 connection (Node 20's server.close() alone would wait for it forever).
+      const session = servesHttp2(example.name) ? await openSession(origin) : undefined;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      session?.destroy();
     },
   );
 });

@@ -18,7 +18,7 @@ export interface ServerSpec {
 
 export type Example = ServerSpec & { skip?: string };
 
-function example(name: string): Example {
+export function example(name: string): Example {
   const cwd = join(repoRoot, 'examples', name);
   const manifest = join(cwd, 'package.json');
   if (!existsSync(manifest))
@@ -37,3 +37,6 @@ export function examples(env = process.env): Example[] {
   if (custom) return [{ name: custom[1]!, command: custom[2]!, cwd: repoRoot }];
   return exampleNames.map(example);
 }
+
+/** The examples that serve HTTP/2 with TLS=1 (Express cannot: HTTP/1.1 over TLS). */
+export const servesHttp2 = (name: string) => name !== 'express-chat';

@@ -97,12 +97,12 @@ export async function startServer(
 
   let line: string;
   try {
-    line = await waitForLine(/listening on http:\/\/\S+/, { timeoutMs });
+    line = await waitForLine(/listening on https?:\/\/\S+/, { timeoutMs });
   } catch (error) {
     await stop(500);
     throw error;
   }
-  const url = line.match(/listening on (http:\/\/\S+)/)![1]!.replace(/\/$/, '');
+  const url = line.match(/listening on (https?:\/\/\S+)/)![1]!.replace(/\/$/, '');
   const { hostname: host, port } = new URL(url);
   return { url, host, port: Number(port), pid: child.pid!, log, waitForLine, stop };
 }

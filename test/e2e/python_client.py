@@ -1,7 +1,7 @@
 """A python-websockets client for the e2e suite (run with Debian's /usr/bin/python3).
 
 Usage: python_client.py '<json options>'; prints one JSON line with what it saw.
-Options: url, subprotocols (list), origin, cookie, compression (bool, default true: offer permessage-deflate),
+Options: url (ws:// or wss://, any certificate accepted), subprotocols (list), origin, cookie, compression (bool, default true: offer permessage-deflate),
 mode: "chat" (welcome, say, broadcast, malformed -> error), "echo" (send `size` bytes of text, expect them
 back) or "reject" (expect the handshake to be refused; report the status).
 python-websockets itself checks the 101 strictly: Upgrade, Connection, Sec-WebSocket-Accept against its key,
@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import ssl
 import sys
 
 import websockets
@@ -30,6 +31,12 @@ def connect(options):
     }
     if options.get("origin"):
         kwargs["origin"] = options["origin"]
+    if options["url"].startswith("wss:"):
+        # The examples' TLS certificate is self-signed (TLS=1): accept it. No ALPN is offered: HTTP/1.1.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        kwargs["ssl"] = context
     if VERSION >= (13, 0):
         from websockets.asyncio.client import connect as new_connect
 

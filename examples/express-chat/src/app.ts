@@ -1,7 +1,7 @@
 // The example chat on Express: a cookie-parser signed session cookie, and an ordinary auth
 // middleware that guards the WebSocket route exactly as it would guard an HTTP route — its 401 is the answer.
 import { wsgate } from '@wsgate/express';
-import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret, transportOf } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -58,7 +58,7 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() } = {}
   // Host and protocol checks ran before the app saw the request; when the route matches, Origin (same-origin)
   // and the subprotocol (400 without chat.v2 or chat.v1); then requireLogin (401 without a session); the 101.
   app.ws('/chat', { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true }, requireLogin, (socket, req) =>
-    room.join(socket, req.res?.locals.user, socket.protocol),
+    room.join(socket, req.res?.locals.user, socket.protocol, transportOf(req)),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
   app.ws('/slow', slowRoute, (socket) => socket.close());

@@ -57,8 +57,18 @@ describe('WebSocket /chat', () => {
     const alice = await (await loggedIn(app, 'alice')).connect('/chat', { protocols: ['chat.v1', 'chat.v2'] });
     const bob = await (await loggedIn(app, 'bob')).connect('/chat', { protocols: ['chat.v1'] });
     expect(alice.protocol).toBe('chat.v2');
-    expect(await nextMessage(alice)).toEqual({ type: 'welcome', user: 'alice', protocol: 'chat.v2' });
-    expect(await nextMessage(bob)).toEqual({ type: 'welcome', user: 'bob', protocol: 'chat.v1' });
+    expect(await nextMessage(alice)).toEqual({
+      type: 'welcome',
+      user: 'alice',
+      protocol: 'chat.v2',
+      transport: 'http/1.1',
+    });
+    expect(await nextMessage(bob)).toEqual({
+      type: 'welcome',
+      user: 'bob',
+      protocol: 'chat.v1',
+      transport: 'http/1.1',
+    });
     await sendJson(alice, { type: 'say', text: 'hi all' });
     const said = { type: 'message', user: 'alice', text: 'hi all' };
     expect(await nextMessage(bob)).toEqual(said);

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { wsgate } from '@wsgate/fastify';
-import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
+import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret, transportOf } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,8 +19,24 @@ declare module 'fastify' {
   }
 }
 
-export async function createChat({ host = '127.0.0.1', secret }: { host?: string; secret?: string } = {}) {
-  const app = Fastify();
+export interface ChatOptions {
+  host?: string;
+  secret?: string;
+  /** A key and certificate: HTTPS with HTTP/2 and HTTP/1.1 fallback (ALPN), WebSockets over both. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOptions = {}) {
+  // Over TLS: Fastify's HTTP/2 server with HTTP/1.1 fallback. forceCloseConnections: Node 20's server.close()
+  // closes no HTTP/2 connection, Fastify then closes them. (One instance type for both: the routes below
+  // use nothing specific to HTTP/1.)
+  const app = (tls === undefined
+    ? Fastify()
+    : Fastify({
+        http2: true,
+        https: { ...tls, allowHTTP1: true },
+        forceCloseConnections: true,
+      })) as unknown as FastifyInstance;
   const sessions = new Map<string, string>(); // session id -> user name
   const room = createRoom();
   const sessionCookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;
@@ -95,7 +111,7 @@ export async function createChat({ host = '127.0.0.1', secret }: { host?: string
       websocket: { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
       preHandler: requireUser,
     },
-    (socket, request) => room.join(socket, request.user!, socket.protocol),
+    (socket, request) => room.join(socket, request.user!, socket.protocol, transportOf(request.raw)),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
   app.get('/slow', { websocket: slowRoute }, (socket) => socket.close());

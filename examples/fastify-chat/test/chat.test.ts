@@ -76,7 +76,12 @@ describe('WebSocket /chat', () => {
       .expectHandshake('/chat')
       .withProtocols(['chat.v1', 'chat.v2'])
       .toOpen({ protocol: 'chat.v2' });
-    expect(await nextMessage(socket)).toEqual({ type: 'welcome', user: 'alice', protocol: 'chat.v2' });
+    expect(await nextMessage(socket)).toEqual({
+      type: 'welcome',
+      user: 'alice',
+      protocol: 'chat.v2',
+      transport: 'http/1.1',
+    });
   });
 
   it('chat.v1 only is accepted with chat.v1; no common protocol is 400', async () => {

@@ -92,7 +92,8 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
     ws.route(
       { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
       requireUser,
-      (socket, ctx: RouterContext<State>, { protocol }) => room.join(socket, ctx.state.user!, protocol),
+      (socket, ctx: RouterContext<State>, { protocol, transport }) =>
+        room.join(socket, ctx.state.user!, protocol, transport),
     ),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.

@@ -69,8 +69,18 @@ describe('WebSocket side', () => {
     const ada = await (await loggedIn(chat, 'ada')).connect('/chat');
     const bob = await (await loggedIn(chat, 'bob')).connect('/chat', { protocols: ['chat.v1'] });
     expect([ada.protocol, bob.protocol]).toEqual(['chat.v2', 'chat.v1']);
-    expect(await nextMessage(ada)).toEqual({ type: 'welcome', user: 'ada', protocol: 'chat.v2' });
-    expect(await nextMessage(bob)).toEqual({ type: 'welcome', user: 'bob', protocol: 'chat.v1' });
+    expect(await nextMessage(ada)).toEqual({
+      type: 'welcome',
+      user: 'ada',
+      protocol: 'chat.v2',
+      transport: 'http/1.1',
+    });
+    expect(await nextMessage(bob)).toEqual({
+      type: 'welcome',
+      user: 'bob',
+      protocol: 'chat.v1',
+      transport: 'http/1.1',
+    });
     await sendJson(ada, { type: 'say', text: 'hello' });
     expect(await nextMessage(bob)).toEqual({ type: 'message', user: 'ada', text: 'hello' });
     expect(await nextMessage(ada)).toEqual({ type: 'message', user: 'ada', text: 'hello' });

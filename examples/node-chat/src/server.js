@@ -1,8 +1,11 @@
-// The example chat on plain node:http: the session check is the gate's onUpgrade hook.
+// The example chat on plain node:http — or, with TLS=1, node:http2 with HTTP/1.1 fallback, where one wss://
+// endpoint takes HTTP/2 extended CONNECT and HTTP/1.1 upgrades: the session check is the gate's onUpgrade hook
+// either way.
 import http from 'node:http';
 import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
 import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { closeServer, createHttp2Server, tlsCredentials, tlsRequested } from 'chat-page/tls';
 
 const secret = sessionSecret();
 const { host, port } = listenAddress();
@@ -28,12 +31,13 @@ gate.route(
       return user ? { user } : up.reject(401, { error: 'login required' });
     },
   },
-  (socket, { context, protocol }) => room.join(socket, context.user, protocol),
+  (socket, { context, protocol, transport }) => room.join(socket, context.user, protocol, transport),
 );
 // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
 gate.route('/slow', slowRoute, (socket) => socket.close());
 
-const server = http.createServer(async (request, response) => {
+const tls = tlsRequested() ? await tlsCredentials() : undefined;
+const handle = async (request, response) => {
   if (gate.handleRequest(request, response)) return; // plain GET /chat -> 426
   const path = request.url?.split('?')[0];
   if (request.method === 'GET' && path === '/health') return response.end('ok');
@@ -58,8 +62,9 @@ const server = http.createServer(async (request, response) => {
       .end();
   }
   response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-});
-gate.attach(server);
+};
+const server = tls ? createHttp2Server(tls, handle) : http.createServer(handle);
+gate.attach(server); // before listen: an HTTP/2 server then advertises WebSockets over HTTP/2
 
 function sessionUser(request) {
   // The same reading of the cookie as the gate's hook: cookie-parser's signed format.
@@ -76,5 +81,7 @@ async function readBody(request) {
   return body;
 }
 
-server.listen(port, host, () => console.log(`listening on http://${host}:${server.address().port}`));
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => gate.close().then(() => server.close()));
+server.listen(port, host, () =>
+  console.log(`listening on ${tls ? 'https' : 'http'}://${host}:${server.address().port}`),
+);
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => gate.close().then(() => closeServer(server)));

@@ -3,7 +3,10 @@
  * translates; every protocol answer and every policy comes from here (docs/architecture.md, "Adapters"):
  *
  *   server 'upgrade'  -> openAppUpgrade(gate, req, socket, head, runTheApp)   the core's checks first
- *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired(req) through the framework (426)
+ *   node:http2 server -> serveExtendedConnect(server, (req, res) => openAppConnect(gate, req, res, runTheApp))
+ *                        the same for an HTTP/2 extended CONNECT, which the app sees as a GET
+ *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired(req) through the framework (426; 400
+ *                        over HTTP/2, where Upgrade cannot be written)
  *                        admit(handshake, route, view)     as soon as the route is known
  *                        [the route's own middleware]
  *                        upgrade.take() && accept(handshake, route, view)
@@ -14,6 +17,7 @@ import { gateState } from './gate.js';
 import { compileRoute, type Route, type RouteOptions } from './route.js';
 import type { ConnectionHandler } from './upgrade.js';
 
+export { openAppConnect } from './app-connect.js';
 export {
   type AppUpgrade,
   type AppUpgradeOptions,
@@ -24,6 +28,12 @@ export {
 } from './app-upgrade.js';
 export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
 export type { Handshake } from './handshake.js';
+export {
+  type ExtendedConnectListener,
+  type Http2UpgradeServer,
+  isHttp2Server,
+  serveExtendedConnect,
+} from './http2-server.js';
 export { pathOf } from './node.js';
 export { accept, admit } from './pipeline.js';
 export type { Route } from './route.js';

@@ -14,8 +14,10 @@
  */
 
 import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Duplex, Writable } from 'node:stream';
+import type { UpgradeRequest } from './facts.js';
 import type { Gate } from './gate.js';
 import { gateState } from './gate.js';
 import type { Handshake } from './handshake.js';
@@ -30,8 +32,11 @@ import { whenSocketFree } from './transport/pending-socket.js';
 export interface AppUpgrade {
   /** The pending handshake; undefined for an upgrade to another protocol, served as an ordinary request. */
   readonly handshake: Handshake | undefined;
-  /** The app's response, over the upgrade's socket until a route takes it. */
-  readonly response: ServerResponse;
+  /**
+   * The app's response: over the upgrade's socket until a route takes it, or node:http2's compat response
+   * on the stream of an extended CONNECT (app-connect.ts).
+   */
+  readonly response: ServerResponse | Http2ServerResponse;
   /**
    * For the WebSocket route: detaches the socket from the app's response, so that nothing the app writes
    * afterwards reaches it. False when there is nothing left to take: the client went away, the deadline
@@ -39,6 +44,8 @@ export interface AppUpgrade {
    * the app has already started its own response.
    */
   take(): boolean;
+  /** Whether the app has started a response of its own (what the core wrote is not the app's). */
+  readonly appResponded: boolean;
 }
 
 export interface AppUpgradeOptions {
@@ -51,11 +58,19 @@ export interface AppUpgradeOptions {
 }
 
 const kUpgrade = Symbol('wsgate.upgrade');
-type UpgradeCarrier = IncomingMessage & { [kUpgrade]?: AppUpgrade };
+type UpgradeCarrier = UpgradeRequest & { [kUpgrade]?: AppUpgrade };
 
-/** The upgrade in flight for a request that came through `openAppUpgrade`; undefined for a plain request. */
-export function upgradeOf(request: IncomingMessage): AppUpgrade | undefined {
+/**
+ * The upgrade in flight for a request that came through `openAppUpgrade` or `openAppConnect`; undefined for
+ * a plain request.
+ */
+export function upgradeOf(request: UpgradeRequest): AppUpgrade | undefined {
   return (request as UpgradeCarrier)[kUpgrade];
+}
+
+/** Marks `request` as carrying `upgrade`, for the route to find with `upgradeOf`. */
+export function carryUpgrade(request: UpgradeRequest, upgrade: AppUpgrade): void {
+  (request as UpgradeCarrier)[kUpgrade] = upgrade;
 }
 
 /** Whether the request offers to switch to WebSocket (RFC 9110 §7.8: Upgrade is a list of protocols). */
@@ -88,7 +103,7 @@ export function openAppUpgrade(
       }
     }
     const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? hasFinishListeners);
-    (request as UpgradeCarrier)[kUpgrade] = upgrade;
+    carryUpgrade(request, upgrade);
     run(request, response);
   });
 }
@@ -98,13 +113,23 @@ export function openAppUpgrade(
  * the adapter to write through its framework: 426 naming websocket, with the upgrade connection option
  * RFC 9110 §7.8 requires next to Upgrade, as text with its length (the same bytes on every adapter and on
  * node:http). Given the `request`, an upgrade request's answer also says `close` (RFC 9112 §9.6): its
- * connection is never reused, as the core's own refusal of one says.
+ * connection is never reused, as the core's own refusal of one says. Over HTTP/2 (`request` says 2.0) 400
+ * without them: Upgrade and Connection are connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2; Node
+ * throws when a response carries one), and a 426 without Upgrade would break RFC 9110 §15.5.22.
  */
-export function upgradeRequired(request?: IncomingMessage): {
+export function upgradeRequired(request?: UpgradeRequest): {
   status: number;
   headers: Record<string, string>;
   body: string;
 } {
+  if (request?.httpVersionMajor === 2) {
+    const { status, headers, payload } = reject.notAnUpgradeOverH2;
+    return {
+      status,
+      headers: { ...(headers as Record<string, string>), 'Content-Type': payload.type },
+      body: payload.bytes.toString(),
+    };
+  }
   const { status, headers, payload } = reject.notAnUpgrade;
   const closing = request !== undefined && upgradeOf(request) !== undefined;
   return {
@@ -157,6 +182,10 @@ class PendingAppUpgrade implements AppUpgrade {
     (response as ServerResponse & { [kUpgrade]?: PendingAppUpgrade })[kUpgrade] = this;
     response.once('finish', appFinished);
     if (handshake !== undefined) handshake.settled = (status, meanwhile) => this.#settled(status, meanwhile);
+  }
+
+  get appResponded(): boolean {
+    return this.response.headersSent; // the core writes on the socket, never through this response
   }
 
   take(): boolean {

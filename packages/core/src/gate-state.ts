@@ -3,6 +3,7 @@
  * handshakes in flight, the open connections, shutdown, and where events and errors go.
  */
 
+import type { Http2Session } from 'node:http2';
 import type { WebSocket } from 'ws';
 import { type EventOptions, GateEvents } from './events.js';
 import type { UpgradeRequest } from './facts.js';
@@ -33,6 +34,8 @@ export class GateState {
   readonly cookies: CookieSource;
   readonly events: GateEvents;
   readonly sockets = new Set<WebSocket>();
+  /** HTTP/2 sessions the gate took a stream on: `close()` ends them (Node 20's `server.close()` does not). */
+  readonly sessions = new Set<Http2Session>();
   pending = 0;
   closing = false;
   /** One 'close' listener for every socket of this gate: `this` is the socket that closed. */
@@ -78,5 +81,12 @@ export class GateState {
   track(socket: WebSocket): void {
     this.sockets.add(socket);
     socket.on('close', this.#untrack);
+  }
+
+  trackSession(session: Http2Session | undefined): void {
+    if (session === undefined || this.sessions.has(session) || session.destroyed) return;
+    const sessions = this.sessions;
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
   }
 }

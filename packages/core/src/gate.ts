@@ -5,10 +5,12 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { type GateOptions, GateState } from './gate-state.js';
-import { dispatchUpgrade, handleRequest, type UpgradeListener, type UpgradeServer } from './node.js';
+import { isHttp2Server, serveExtendedConnect } from './http2-server.js';
+import { dispatchConnect, dispatchUpgrade, handleRequest, type UpgradeListener, type UpgradeServer } from './node.js';
 import { checkGateOptions } from './options.js';
 import { checkRoutePath, compileRoute, type Route, type RouteOptions } from './route.js';
 import type { ConnectionHandler } from './upgrade.js';
@@ -67,15 +69,26 @@ export class Gate {
   }
 
   /**
-   * Serves the routes on a node:http(s) server (or an HTTP/2 server with allowHTTP1). Other requests are
-   * served as before: see node.ts. `fallback` takes WebSocket handshakes on paths without a route (e.g.
-   * a dev server's own upgrade handler).
+   * Serves the routes on a node:http(s) server, or a node:http2 one: HTTP/1.1 upgrades (with allowHTTP1)
+   * and HTTP/2 extended CONNECT (RFC 8441) on the same port, through the same policies, hook and handler.
+   * Other requests are served as before: see node.ts. `fallback` takes HTTP/1.1 WebSocket handshakes on
+   * paths without a route (e.g. a dev server's own upgrade handler).
+   *
+   * On an HTTP/2 server, attach before `listen`: the server then advertises extended CONNECT in the first
+   * SETTINGS of every connection (see http2-server.ts). `http2: false` leaves HTTP/2 alone: nothing is
+   * advertised, and browsers open an HTTP/1.1 connection for their WebSockets.
    */
-  attach(server: UpgradeServer, options: { fallback?: UpgradeListener } = {}): this {
-    const { fallback } = options;
+  attach(server: UpgradeServer, options: { fallback?: UpgradeListener; http2?: boolean } = {}): this {
+    const { fallback, http2 = true } = options;
+    if (typeof http2 !== 'boolean') {
+      throw new TypeError(`wsgate: attach option "http2" must be a boolean, got ${typeof http2}`);
+    }
     server.on('upgrade', (request, socket, head) =>
       dispatchUpgrade(this, this.#state, this.#routes, server as never, fallback, request, socket, head),
     );
+    if (http2 && isHttp2Server(server)) {
+      serveExtendedConnect(server, (request) => dispatchConnect(this.#state, this.#routes, request));
+    }
     return this;
   }
 
@@ -86,17 +99,22 @@ export class Gate {
   }
 
   /**
-   * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 and
-   * returns true; returns false for every other request.
+   * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 (400
+   * NOT_AN_UPGRADE over HTTP/2, where 426 cannot be written) and returns true; false for every other request.
    */
-  handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    return handleRequest(this.#routes, request, response);
+  handleRequest(
+    request: IncomingMessage | Http2ServerRequest,
+    response: ServerResponse | Http2ServerResponse,
+  ): boolean {
+    return handleRequest(this.#routes, request as IncomingMessage, response as ServerResponse);
   }
 
   /**
    * Graceful shutdown: new handshakes get 503 SHUTTING_DOWN, open connections are closed with 1001
    * (RFC 6455 §7.4.1 "going away"), and the promise resolves once they are gone or, at `timeout` ms,
-   * after the stragglers are terminated.
+   * after the stragglers are terminated. HTTP/2 connections that carried a WebSocket are then closed
+   * gracefully (GOAWAY, RFC 9113 §6.8: requests in flight finish): Node 20's `server.close()` waits for
+   * every session and closes none.
    */
   async close({ timeout = 5_000 }: { timeout?: number } = {}): Promise<void> {
     const state = this.#state;
@@ -112,6 +130,7 @@ export class Gate {
     clearTimeout(timer);
     for (const socket of state.sockets) socket.terminate();
     await Promise.all(closed); // terminated ones report 'close' on the next turn
+    for (const session of state.sessions) session.close();
   }
 }
 

@@ -5,7 +5,6 @@
  * once. What to answer is decided elsewhere (pipeline.ts); how it is written, by the transport.
  */
 
-import type { ServerResponse } from 'node:http';
 import type { Admission } from './admission.js';
 import { Deadline } from './deadline.js';
 import type { HandshakeEvent } from './events.js';
@@ -15,12 +14,17 @@ import { Rejection, reject } from './rejection.js';
 import type { Route } from './route.js';
 import type { Transport } from './transport/transport.js';
 
+/** The framework's response an adapter made for the request (node:http's, or node:http2's compat one). */
+export interface AppResponse {
+  readonly headersSent: boolean;
+}
+
 export class Handshake {
   readonly gate: GateState;
   readonly transport: Transport;
   readonly deadline: Deadline;
   /** The framework's response over the socket, when an adapter made one (see app-upgrade.ts). */
-  readonly response: ServerResponse | undefined;
+  readonly response: AppResponse | undefined;
   #done = false;
   #route: Route<unknown> | undefined;
   /** Admission of the route it was made for: `accept` does not repeat what `admit` did. */
@@ -31,7 +35,7 @@ export class Handshake {
    */
   settled: ((status: number | undefined, meanwhile: boolean) => void) | undefined;
 
-  constructor(gate: GateState, transport: Transport, started: number, response: ServerResponse | undefined) {
+  constructor(gate: GateState, transport: Transport, started: number, response: AppResponse | undefined) {
     this.gate = gate;
     this.transport = transport;
     this.deadline = new Deadline(started);

@@ -11,6 +11,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { asksForWebSocket, openAppUpgrade, upgradeOf, upgradeRequired } from './app-upgrade.js';
 import type { Gate } from './gate.js';
@@ -20,11 +21,12 @@ import { accept, open } from './pipeline.js';
 import { reject } from './rejection.js';
 import type { Route } from './route.js';
 import { chooseHttp1Transport } from './transport/choose.js';
+import { Http2Transport } from './transport/http2.js';
 import { whenSocketFree } from './transport/pending-socket.js';
 
 export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-/** What `attach` needs of a server: node:http, node:https, or an HTTP/2 server with allowHTTP1. */
+/** What `attach` needs of a server: node:http, node:https, or node:http2 (WebSockets over both HTTP/1.1 and HTTP/2). */
 export interface UpgradeServer {
   on(event: 'upgrade', listener: UpgradeListener): unknown;
 }
@@ -70,6 +72,24 @@ export function dispatchUpgrade(
   });
 }
 
+/**
+ * One extended CONNECT (RFC 8441) on an HTTP/2 server: the pipeline on a route's path. On any other path,
+ * after the core's checks, 404: a CONNECT is not an ordinary request the server's 'request' listeners could
+ * answer (Node never gives them one).
+ */
+export function dispatchConnect(
+  state: GateState,
+  routes: ReadonlyMap<string, Route<unknown>>,
+  request: Http2ServerRequest,
+): void {
+  state.trackSession(request.stream.session);
+  const handshake = open(state, new Http2Transport(request));
+  if (handshake === undefined) return;
+  const route = routes.get(pathOf(request));
+  if (route === undefined) handshake.reject(reject.notFound);
+  else void accept(handshake, route);
+}
+
 /** The upgrade as an ordinary request, for the server's 'request' listeners (or 404 when it has none). */
 function serveAsRequest(
   gate: Gate,
@@ -95,8 +115,8 @@ function refuseOnSocket(socket: Duplex, method: string | undefined): void {
 }
 
 /**
- * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 and
- * returns true; returns false for every other request.
+ * For the app's request handler: answers a plain (non-upgrade) request to a route's path with 426 (400 over
+ * HTTP/2: see `upgradeRequired`) and returns true; returns false for every other request.
  */
 export function handleRequest(
   routes: ReadonlyMap<string, Route<unknown>>,
@@ -104,7 +124,7 @@ export function handleRequest(
   response: ServerResponse,
 ): boolean {
   if (!routes.has(pathOf(request))) return false;
-  const { status, headers, body } = upgradeRequired();
+  const { status, headers, body } = upgradeRequired(request);
   response.writeHead(status, headers).end(request.method === 'HEAD' ? undefined : body);
   return true;
 }

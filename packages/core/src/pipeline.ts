@@ -18,13 +18,12 @@
  * after that runs, and the handler is never called.
  */
 
-import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { type Admission, admitRequest } from './admission.js';
 import { type Accept, decide } from './decision.js';
 import type { FrameworkView, RequestSite } from './facts.js';
 import type { GateState } from './gate-state.js';
-import { Handshake } from './handshake.js';
+import { type AppResponse, Handshake } from './handshake.js';
 import { checkRateLimits } from './policy/rate-limit.js';
 import { isPromise } from './promise.js';
 import { Rejection, reject } from './rejection.js';
@@ -32,7 +31,7 @@ import type { Route } from './route.js';
 import type { Transport } from './transport/transport.js';
 
 /** Step one. The pending handshake, or undefined once the refusal is written. */
-export function open(gate: GateState, transport: Transport, response?: ServerResponse): Handshake | undefined {
+export function open(gate: GateState, transport: Transport, response?: AppResponse): Handshake | undefined {
   const started = performance.now();
   const rejection = transport.check() ?? checkAuthorities(gate, transport) ?? gate.checkCapacity();
   if (rejection === undefined) return new Handshake(gate, transport, started, response);

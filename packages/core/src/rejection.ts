@@ -30,7 +30,9 @@ export type RejectionCode =
   | 'QUOTA_EXCEEDED'
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED_PROTOCOL'
+  | 'BAD_CONNECT';
 
 export type RejectionHeaders = Readonly<Record<string, string | number | readonly string[]>>;
 
@@ -145,6 +147,18 @@ export const reject = {
   overloaded: row('OVERLOADED', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
   shuttingDown: row('SHUTTING_DOWN', 503, { 'Retry-After': RETRY_AFTER_SECONDS }),
   notFound: row('NOT_FOUND', 404),
+  // A plain request on a WebSocket route over HTTP/2: 400, as 426 cannot be written there (below). Over
+  // HTTP/2 a WebSocket is opened with an extended CONNECT (RFC 8441 §4), not by switching protocols.
+  notAnUpgradeOverH2: row('NOT_AN_UPGRADE', 400),
+  // RFC 8441 §5 over HTTP/2: the versions we support, with 400. A 426 MUST carry Upgrade (RFC 9110
+  // §15.5.22), a connection-specific field that HTTP/2 forbids (RFC 9113 §8.2.2): no 426 is writable there.
+  unsupportedVersionOverH2: row('UNSUPPORTED_VERSION', 400, { 'Sec-WebSocket-Version': '13' }),
+  // RFC 9220 §3 (RFC 8441's twin for HTTP/3, same semantics): an Extended CONNECT whose :protocol the server
+  // does not support SHOULD get 501.
+  unsupportedProtocol: row('UNSUPPORTED_PROTOCOL', 501),
+  // RFC 8441 §4-5, RFC 9113 §8.1.1: an extended CONNECT without :scheme or :path, with a :scheme the
+  // connection cannot carry, or whose stream ended with its headers (no frame can follow) is malformed.
+  badConnect: row('BAD_CONNECT', 400),
   quotaExceeded: (retryAfterSeconds: number) =>
     row('QUOTA_EXCEEDED', 429, { 'Retry-After': Math.max(1, Math.ceil(retryAfterSeconds)) }),
   // A shared admission store (quotas, rate limits) failed or timed out, and the limit fails closed.

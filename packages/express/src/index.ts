@@ -2,6 +2,7 @@ import type { WebSocketMatcher } from './types.js';
 
 export type { Gate, GateOptions, HandshakeEvent, RouteOptions, Upgrade, UpgradeHook } from '@wsgate/core';
 export { Rejection, reject } from '@wsgate/core';
+export { http1Only } from './http1-only.js';
 export type {
   ExpressGate,
   UpgradeServer,

@@ -4,6 +4,8 @@
  *   server 'upgrade'  -> openAppUpgrade: the core's checks (a refusal is written there), then
  *                        fastify.routing(req, res) over a response on the socket: the app's hooks, schemas
  *                        and error handler run, and whatever they answer is a real HTTP response
+ *   HTTP/2 'connect'  -> openAppConnect: the same for an extended CONNECT (RFC 8441) on the stream,
+ *                        routed as the GET it stands for
  *   WebSocket route   -> onRequest (ours, first): admit (Origin, subprotocols) before the route's hooks
  *                     -> the route's own hooks (its auth) -> handler: reply.hijack(), take, accept
  *                        (onUpgrade, quotas, 101) -> the route's handler(socket, request, context)
@@ -19,8 +21,11 @@ import {
   accept,
   admit,
   defineRoute,
+  isHttp2Server,
+  openAppConnect,
   openAppUpgrade,
   type Route,
+  serveExtendedConnect,
   upgradeOf,
   upgradeRequired,
 } from '@wsgate/core/adapter';
@@ -54,7 +59,7 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
     return;
   }
   // `prefix`, `logLevel` and `logSerializers` are Fastify's own register options, not the gate's.
-  const { closeTimeout = DEFAULT_CLOSE_TIMEOUT_MS, onError, onEvent, ...rest } = options;
+  const { closeTimeout = DEFAULT_CLOSE_TIMEOUT_MS, http2 = true, onError, onEvent, ...rest } = options;
   const {
     prefix: _prefix,
     logLevel: _logLevel,
@@ -67,6 +72,10 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
         `@wsgate/fastify: option "closeTimeout" must be a number of milliseconds, got ${typeof closeTimeout} ${JSON.stringify(closeTimeout)}`,
       ),
     );
+    return;
+  }
+  if (typeof http2 !== 'boolean') {
+    done(new TypeError(`@wsgate/fastify: option "http2" must be a boolean, got ${typeof http2}`));
     return;
   }
   // With Fastify's logger on, a refusal before routing (which Fastify never sees) is logged through it.
@@ -203,6 +212,13 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
   });
 
   fastify.server.on('upgrade', onUpgrade);
+  // `http2: true` in Fastify's options: extended CONNECT (RFC 8441) through the same routing, as a GET.
+  // Plugins load before the server listens, so the setting is in every connection's first SETTINGS.
+  if (http2 && isHttp2Server(fastify.server)) {
+    serveExtendedConnect(fastify.server, (request, response) =>
+      openAppConnect(gate, request, response, routing as never),
+    );
+  }
   done();
 };
 

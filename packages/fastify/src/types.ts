@@ -29,6 +29,12 @@ export interface WsGatePluginOptions extends GateOptions {
    * the stragglers are terminated. Default 5 000.
    */
   closeTimeout?: number;
+  /**
+   * On an HTTP/2 server (`http2: true` in Fastify's options), WebSockets over HTTP/2 too (RFC 8441 extended
+   * CONNECT, routed as a GET through the same routes and hooks). Default true; false advertises nothing,
+   * and browsers open an HTTP/1.1 connection for their WebSockets (which needs `https.allowHTTP1`).
+   */
+  http2?: boolean;
 }
 
 /**

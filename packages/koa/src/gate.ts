@@ -8,6 +8,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
 import { type Connection, Gate, type Upgrade } from '@wsgate/core';
@@ -15,8 +16,11 @@ import {
   accept,
   admit,
   defineRoute,
+  isHttp2Server,
+  openAppConnect,
   openAppUpgrade,
   type Route,
+  serveExtendedConnect,
   upgradeOf,
   upgradeRequired,
 } from '@wsgate/core/adapter';
@@ -167,7 +171,7 @@ export class KoaGate<AppContext = undefined> {
       const run = async (i: number): Promise<unknown> => {
         if (i < middleware.length) return middleware[i]?.(ctx, () => run(i + 1) as Promise<void>);
         if (!upgrade.take()) {
-          if (upgrade.response.headersSent) {
+          if (upgrade.appResponded) {
             throw new Error('wsgate: the response had already started when the WebSocket route ran');
           }
         } else {
@@ -179,14 +183,27 @@ export class KoaGate<AppContext = undefined> {
     };
   }
 
-  /** Routes the upgrade requests of a node:http(s) server through the app: `ws.attach(app.listen(3000))`. */
+  /**
+   * Routes the WebSocket handshakes of a server through the app: `ws.attach(app.listen(3000))`. On a
+   * node:http2 server (`http2.createSecureServer({ allowHTTP1: true, ... }, app.callback())`, attached
+   * before it listens), HTTP/1.1 upgrades and HTTP/2 extended CONNECT (RFC 8441) both reach the same
+   * routes and middleware; the app sees the CONNECT as a GET. `http2: false` leaves HTTP/2 alone: nothing
+   * is advertised, and browsers open an HTTP/1.1 connection for their WebSockets.
+   */
   attach<
     Server extends {
       on(event: 'upgrade', listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
     },
-  >(server: Server): Server {
+  >(server: Server, options: { http2?: boolean } = {}): Server {
+    const { http2 = true } = options;
+    if (typeof http2 !== 'boolean') {
+      throw new TypeError(`wsgate: attach option "http2" must be a boolean, got ${typeof http2}`);
+    }
     this.#attached = true;
     server.on('upgrade', (request, socket, head) => this.handleUpgrade(request, socket, head));
+    if (http2 && isHttp2Server(server)) {
+      serveExtendedConnect(server, (request, response) => this.handleConnect(request, response));
+    }
     return server;
   }
 
@@ -196,6 +213,16 @@ export class KoaGate<AppContext = undefined> {
     // Composed on first use, so that middleware added after `attach` is seen, as it is by `app.listen`.
     this.#callback ??= this.#app.callback();
     openAppUpgrade(this.gate, request, socket, head, this.#callback, { observed });
+  }
+
+  /**
+   * One HTTP/2 extended CONNECT (a node:http2 server's 'connect' event), for servers you wire yourself; such
+   * a server must advertise it (`settings: { enableConnectProtocol: true }`). `attach` does both.
+   */
+  handleConnect(request: Http2ServerRequest, response: Http2ServerResponse): void {
+    this.#attached = true;
+    this.#callback ??= this.#app.callback();
+    openAppConnect(this.gate, request, response, this.#callback as never);
   }
 
   /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */
@@ -222,7 +249,7 @@ export class KoaGate<AppContext = undefined> {
   }
 }
 
-/** Answers 426 to a plain request through Koa (the core's answer: RFC 9110 §15.5.22, §7.8). */
+/** Answers 426 to a plain request through Koa (the core's answer: RFC 9110 §15.5.22, §7.8; 400 over HTTP/2). */
 export function upgradeRequiredThroughKoa(ctx: KoaContext): void {
   const { status, headers, body } = upgradeRequired(ctx.req);
   ctx.status = status;
