@@ -72,8 +72,7 @@ export function chatClient(gateLog, advice) {
         // The server says which transport carried the socket: h2 (RFC 8441) or http/1.1.
         $('transport').textContent = message.transport ?? '?';
         show('note', undefined, `welcome, ${message.user} (${message.protocol})`);
-      }
-      else if (message.type === 'message') show(message.user === me ? 'msg own' : 'msg', message.user, message.text);
+      } else if (message.type === 'message') show(message.user === me ? 'msg own' : 'msg', message.user, message.text);
       else show('note', undefined, 'the server did not understand that message');
     };
     current.onclose = async (event) => {
