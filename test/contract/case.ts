@@ -52,7 +52,11 @@ export const ACCEPTED: Expectation['headers'] = {
   'Content-Length': null,
 };
 
-const rows: Record<Exclude<RejectionCode, 'REJECTED' | 'QUOTA_EXCEEDED' | 'RATE_LIMITED'>, Rejection> = {
+// HTTP/1.1 rows only: UNSUPPORTED_PROTOCOL and BAD_CONNECT answer HTTP/2 extended CONNECTs (packages/core/test/http2*).
+const rows: Record<
+  Exclude<RejectionCode, 'REJECTED' | 'QUOTA_EXCEEDED' | 'RATE_LIMITED' | 'UNSUPPORTED_PROTOCOL' | 'BAD_CONNECT'>,
+  Rejection
+> = {
   METHOD_NOT_ALLOWED: reject.methodNotAllowed,
   HTTP_VERSION: reject.httpVersion,
   BODY_NOT_ALLOWED: reject.bodyNotAllowed,
