@@ -28,11 +28,14 @@ export interface Admission {
   readonly protocol: string | undefined;
 }
 
-/** The facts admission reads. `site` may resolve lazily: it is read only when there is an Origin to compare. */
+/**
+ * The facts admission reads. `site` is what an Origin policy compares with (the request's own scheme and
+ * host, and the request); it may resolve lazily, and is read only by a policy that needs it (sameOrigin).
+ */
 export interface AdmissionFacts {
   readonly transport: TransportName;
   readonly headers: HeaderLines;
-  readonly site: { readonly secure: boolean; readonly host: string };
+  readonly site: OriginContext;
   readonly request: UpgradeRequest;
 }
 
@@ -62,8 +65,7 @@ export function admitRequest(
       (route.missingOrigin === 'allow-without-cookies' && !hasHeader(headers, 'cookie'));
     return allowed ? afterOrigin(route, facts, undefined) : reject.originForbidden;
   }
-  const context: OriginContext = { secure: facts.site.secure, host: facts.site.host, request: facts.request as never };
-  const verdict = route.originPolicy(origin, context);
+  const verdict = route.originPolicy(origin, facts.site);
   if (isPromise(verdict)) {
     return verdict.then((allowed) => (allowed === true ? afterOrigin(route, facts, origin) : reject.originForbidden));
   }

@@ -71,7 +71,7 @@ class PendingAppConnect implements AppUpgrade {
       if (!stream.closed) stream.close(NGHTTP2_NO_ERROR);
     };
     stream.once('finish', this.#onFinish);
-    handshake.settled = (status) => this.#settled(status);
+    handshake.observer = this;
   }
 
   get appResponded(): boolean {
@@ -90,7 +90,7 @@ class PendingAppConnect implements AppUpgrade {
    * and others there is nothing left to write, where a late write would throw ERR_HTTP2_HEADERS_SENT).
    * Never after an acceptance: ending the compat response would end the WebSocket's stream.
    */
-  #settled(status: number | undefined): void {
+  settled(status: number | undefined): void {
     const response = this.response;
     response.stream.removeListener('finish', this.#onFinish);
     if (status === undefined || this.#appResponse.headersSent) return;

@@ -156,8 +156,9 @@ function responseOver(request: IncomingMessage, socket: Duplex): ServerResponse 
   return response;
 }
 
+/** Someone besides the core (its own `appFinished`) listens for the response to finish: a logger, say. */
 function hasFinishListeners(response: ServerResponse): boolean {
-  return response.listenerCount('finish') > 0;
+  return response.listenerCount('finish') > 1;
 }
 
 class PendingAppUpgrade implements AppUpgrade {
@@ -165,7 +166,8 @@ class PendingAppUpgrade implements AppUpgrade {
   readonly response: ServerResponse;
   readonly socket: Duplex;
   readonly #observed: (response: ServerResponse) => boolean;
-  #taken = false;
+  /** Whether the core owns the socket now (the route took it, or the core answered): the app's answers go nowhere. */
+  taken = false;
   /** How the handshake ended while the app was still at work, until the app reaches the route. */
   #ended: { readonly status: number | undefined } | undefined;
 
@@ -180,8 +182,9 @@ class PendingAppUpgrade implements AppUpgrade {
     this.socket = socket;
     this.#observed = observed;
     (response as ServerResponse & { [kUpgrade]?: PendingAppUpgrade })[kUpgrade] = this;
-    response.once('finish', appFinished);
-    if (handshake !== undefined) handshake.settled = (status, meanwhile) => this.#settled(status, meanwhile);
+    // One shared listener, left in place: once the response is taken it has nothing to do.
+    response.on('finish', appFinished);
+    if (handshake !== undefined) handshake.observer = this;
   }
 
   get appResponded(): boolean {
@@ -197,9 +200,8 @@ class PendingAppUpgrade implements AppUpgrade {
       this.#finish(status);
       return false;
     }
-    if (this.#taken || handshake === undefined || !handshake.pending || response.headersSent) return false;
-    this.#taken = true;
-    response.removeListener('finish', appFinished);
+    if (this.taken || handshake === undefined || !handshake.pending || response.headersSent) return false;
+    this.taken = true;
     if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
     return true;
   }
@@ -210,13 +212,12 @@ class PendingAppUpgrade implements AppUpgrade {
    * still owns its response and may answer it later: that answer goes nowhere, and the response is left
    * for the app to end. Otherwise it is finished for its observers with the status the client got.
    */
-  #settled(status: number | undefined, meanwhile: boolean): void {
+  settled(status: number | undefined, meanwhile: boolean): void {
     const response = this.response;
-    const inApp = !this.#taken;
+    const inApp = !this.taken;
     if (inApp) {
       if (response.headersSent) return; // the app's own answer: it ends the connection when it finishes
-      response.removeListener('finish', appFinished);
-      this.#taken = true;
+      this.taken = true;
     }
     if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
     if (inApp && meanwhile) this.#ended = { status };
@@ -240,7 +241,8 @@ class PendingAppUpgrade implements AppUpgrade {
 /** The app answered on its own: the handshake is over, and the connection ends once the answer is flushed. */
 function appFinished(this: ServerResponse & { [kUpgrade]?: PendingAppUpgrade }): void {
   const upgrade = this[kUpgrade];
-  if (upgrade === undefined) return;
+  if (upgrade === undefined || upgrade.taken) return;
+  upgrade.taken = true;
   upgrade.handshake?.answeredByApp(this.statusCode);
   closeAfterFlush(upgrade.socket);
 }

@@ -27,72 +27,101 @@ export interface Accept<Context = unknown> {
   readonly release: Release | undefined;
 }
 
-/** What the decision needs beyond the route and the admission. */
+/** What the decision needs beyond the route and the admission: the handshake in flight implements it. */
 export interface DecisionInputs {
   readonly site: RequestSite;
   readonly cookies: CookieSource;
-  /** The handshake's abort signal, made on first use. */
-  readonly signal: () => AbortSignal;
+  /** The handshake's abort signal, made on first read. */
+  readonly signal: AbortSignal;
   /** False once the client went away or the deadline passed: nothing more is decided then. */
-  readonly pending: () => boolean;
+  readonly pending: boolean;
   /** True once the gate began to close. */
-  readonly closing: () => boolean;
-  readonly report: (error: unknown) => void;
+  readonly closing: boolean;
+  report(error: unknown): void;
 }
+
+type Decision<Context> = Accept<Context> | Rejection | undefined;
 
 /**
  * Accept, Rejection, or undefined when the handshake ended (client gone, deadline) while the hook or a
- * store was being awaited: then nothing is held and nothing is to be written. A hook that throws a
- * Rejection refuses with it; any other throw propagates, for the caller to report as 500 HOOK_FAILED.
+ * store was being awaited: then nothing is held and nothing is to be written. Synchronous unless the hook
+ * or a quota's store is not. A hook that throws a Rejection refuses with it; any other throw propagates,
+ * for the caller to report as 500 HOOK_FAILED.
  */
-export async function decide<Context>(
+export function decide<Context>(
   route: Route<Context>,
   admission: Admission,
   inputs: DecisionInputs,
-): Promise<Accept<Context> | Rejection | undefined> {
-  const { site } = inputs;
-
+): Decision<Context> | Promise<Decision<Context>> {
   // The application's hook: authentication, authorization, the connection's context.
-  let context = undefined as Context;
-  let hookHeaders: HeaderFields | undefined;
-  if (route.onUpgrade !== undefined) {
-    const view = new UpgradeView(route.path, site, admission, inputs.cookies, inputs.signal);
-    let outcome: Context | Rejection;
-    try {
-      const result = route.onUpgrade(view);
-      outcome = isPromise(result) ? await result : result;
-    } catch (error) {
-      if (error instanceof Rejection) outcome = error;
-      else throw error;
-    }
-    if (!inputs.pending()) return undefined;
-    if (outcome instanceof Rejection) return outcome;
-    context = outcome;
-    hookHeaders = view.headers;
+  if (route.onUpgrade === undefined) return takeQuotas(route, admission, inputs, undefined as Context, undefined);
+  const view = new UpgradeView(route.path, inputs.site, admission, inputs.cookies, inputs);
+  let result: Context | Rejection | Promise<Context | Rejection>;
+  try {
+    result = route.onUpgrade(view);
+  } catch (error) {
+    return refusalOf(error);
   }
+  if (isPromise(result)) {
+    return result.then((outcome) => afterHook(route, admission, inputs, outcome, view), refusalOf);
+  }
+  return afterHook(route, admission, inputs, result, view);
+}
 
-  // Quotas after the hook, so that a key can use its context (e.g. the user id).
-  let release: Release | undefined;
-  if (route.quotas.length > 0) {
-    const held = await acquireQuotas(
-      route.quotas,
-      { request: site.wire.request, route: route.path, ip: site.ip, context },
-      inputs.report,
-    );
+/** A Rejection thrown by the hook is its answer; anything else is a programming error, for the caller. */
+function refusalOf(error: unknown): Rejection {
+  if (error instanceof Rejection) return error;
+  throw error;
+}
+
+function afterHook<Context>(
+  route: Route<Context>,
+  admission: Admission,
+  inputs: DecisionInputs,
+  outcome: Context | Rejection,
+  view: UpgradeView,
+): Decision<Context> | Promise<Decision<Context>> {
+  if (!inputs.pending) return undefined;
+  if (outcome instanceof Rejection) return outcome;
+  return takeQuotas(route, admission, inputs, outcome, view.headers);
+}
+
+/** Quotas after the hook, so that a key can use its context (e.g. the user id). */
+function takeQuotas<Context>(
+  route: Route<Context>,
+  admission: Admission,
+  inputs: DecisionInputs,
+  context: Context,
+  hookHeaders: HeaderFields | undefined,
+): Decision<Context> | Promise<Decision<Context>> {
+  if (route.quotas.length === 0) return conclude(route, admission, inputs, context, hookHeaders, undefined);
+  const { site } = inputs;
+  const info = { request: site.wire.request, route: route.path, ip: site.ip, context };
+  return acquireQuotas(route.quotas, info, (error) => inputs.report(error)).then((held) => {
     if (held instanceof Rejection) return held;
-    if (!inputs.pending()) {
+    if (!inputs.pending) {
       held();
       return undefined;
     }
-    release = held;
-  }
+    return conclude(route, admission, inputs, context, hookHeaders, held);
+  });
+}
 
+/** What the acceptance carries: protocol, permessage-deflate, headers, the leases to give back. */
+function conclude<Context>(
+  route: Route<Context>,
+  admission: Admission,
+  inputs: DecisionInputs,
+  context: Context,
+  hookHeaders: HeaderFields | undefined,
+  release: Release | undefined,
+): Accept<Context> | Rejection {
   // The gate began to close while the hook ran: no new connection now.
-  if (inputs.closing()) {
+  if (inputs.closing) {
     release?.();
     return reject.shuttingDown;
   }
-
+  const { site } = inputs;
   const deflate =
     route.perMessageDeflate !== undefined && admission.offers.length > 0 && site.wire.transport !== 'hixie-76'
       ? negotiatePerMessageDeflate(admission.offers, route.perMessageDeflate, route.frames.maxPayload)

@@ -54,7 +54,11 @@ export interface FrameworkView {
   readonly responseHeaders?: HeaderFields | undefined;
 }
 
-/** The request's own scheme, authority and client, as the rules see them: the framework's view, else the wire's. */
+/**
+ * The request's own scheme, authority and client, as the rules see them: the framework's view, else the
+ * wire's. It is also what an Origin policy gets (`OriginContext`), so that a policy that never compares
+ * with the request's own origin never pays for resolving it.
+ */
 export class RequestSite {
   readonly wire: WireFacts;
   readonly view: FrameworkView | undefined;
@@ -84,5 +88,9 @@ export class RequestSite {
 
   get ip(): string | undefined {
     return this.view?.ip ?? this.wire.peerAddress;
+  }
+
+  get request(): UpgradeRequest {
+    return this.wire.request;
   }
 }

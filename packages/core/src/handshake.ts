@@ -7,19 +7,30 @@
 
 import type { Admission } from './admission.js';
 import { Deadline } from './deadline.js';
+import type { DecisionInputs } from './decision.js';
 import type { HandshakeEvent } from './events.js';
 import { type FrameworkView, RequestSite } from './facts.js';
 import type { GateState } from './gate-state.js';
 import { Rejection, reject } from './rejection.js';
 import type { Route } from './route.js';
 import type { Transport } from './transport/transport.js';
+import type { CookieSource } from './upgrade.js';
 
 /** The framework's response an adapter made for the request (node:http's, or node:http2's compat one). */
 export interface AppResponse {
   readonly headersSent: boolean;
 }
 
-export class Handshake {
+/** Who watches a handshake end: the app's response over its socket or stream. */
+export interface HandshakeObserver {
+  /**
+   * The status the client got (undefined when it went away), and whether the handshake ended on its own
+   * while the application was still at work (the client left, the deadline passed).
+   */
+  settled(status: number | undefined, meanwhile: boolean): void;
+}
+
+export class Handshake implements DecisionInputs {
   readonly gate: GateState;
   readonly transport: Transport;
   readonly deadline: Deadline;
@@ -29,11 +40,8 @@ export class Handshake {
   #route: Route<unknown> | undefined;
   /** Admission of the route it was made for: `accept` does not repeat what `admit` did. */
   admitted: { readonly route: Route<unknown>; readonly admission: Admission; readonly site: RequestSite } | undefined;
-  /**
-   * Told once the handshake is over: the status the client got (undefined when it went away), and whether
-   * it ended on its own while the application was still at work (the client left, the deadline passed).
-   */
-  settled: ((status: number | undefined, meanwhile: boolean) => void) | undefined;
+  /** Told once the handshake is over: the app's response, when an adapter made one (app-upgrade.ts). */
+  observer: HandshakeObserver | undefined;
 
   constructor(gate: GateState, transport: Transport, started: number, response: AppResponse | undefined) {
     this.gate = gate;
@@ -76,8 +84,22 @@ export class Handshake {
   }
 
   /** The request's own scheme, host and client, from the framework's view over the wire's facts. */
-  site(view: FrameworkView | undefined): RequestSite {
+  siteOf(view: FrameworkView | undefined): RequestSite {
     return new RequestSite(this.transport.wire, view);
+  }
+
+  // The decision's inputs (decision.ts), once admitted.
+
+  get site(): RequestSite {
+    return (this.admitted as NonNullable<Handshake['admitted']>).site;
+  }
+
+  get cookies(): CookieSource {
+    return this.gate.cookies;
+  }
+
+  get closing(): boolean {
+    return this.gate.closing;
   }
 
   /** Refuses with a row of the table or the application's own rejection. */
@@ -115,7 +137,7 @@ export class Handshake {
     this.#settle(false);
     const status = this.transport.name === 'h2' ? 200 : 101;
     this.#publish('accept', undefined, status);
-    this.settled?.(status, false);
+    this.observer?.settled(status, false);
   }
 
   report(error: unknown): void {
@@ -135,7 +157,7 @@ export class Handshake {
     this.#settle(true);
     this.#publish(outcome, code, status);
     if (outcome === 'reject' && code === 'REJECTED' && this.response?.headersSent === true) return; // the app's own
-    this.settled?.(status, outcome === 'abort' || code === 'HANDSHAKE_TIMEOUT');
+    this.observer?.settled(status, outcome === 'abort' || code === 'HANDSHAKE_TIMEOUT');
   }
 
   /** Leaves the pending state exactly once: timer, pending count, watchers, and the signal when it failed. */

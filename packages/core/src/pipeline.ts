@@ -18,8 +18,8 @@
  * after that runs, and the handler is never called.
  */
 
-import type { WebSocket } from 'ws';
 import { type Admission, admitRequest } from './admission.js';
+import { startConnection } from './connection.js';
 import { type Accept, decide } from './decision.js';
 import type { FrameworkView, RequestSite } from './facts.js';
 import type { GateState } from './gate-state.js';
@@ -55,32 +55,37 @@ function checkAuthorities(gate: GateState, transport: Transport): Rejection | un
   );
 }
 
-/** Step two. Resolves to whether the handshake may go on; when not, it has been answered. */
-export async function admit(handshake: Handshake, route: Route<unknown>, view?: FrameworkView): Promise<boolean> {
+/**
+ * Step two: whether the handshake may go on; when not, it has been answered. Synchronous unless a rate
+ * limit's store, the Origin policy or the subprotocol selector is not.
+ */
+export function admit(handshake: Handshake, route: Route<unknown>, view?: FrameworkView): boolean | Promise<boolean> {
   if (handshake.admitted?.route === route) return true;
   if (!handshake.pending) return false;
   handshake.bind(route);
+  const site = handshake.siteOf(view);
+  let outcome: Admission | Rejection | Promise<Admission | Rejection>;
   try {
-    const site = handshake.site(view);
-    const outcome = await admission(handshake, route, site);
-    if (!handshake.pending) return false;
-    if (outcome instanceof Rejection) {
-      handshake.reject(outcome);
-      return false;
-    }
-    handshake.admitted = { route, admission: outcome, site };
-    return true;
+    outcome = admission(handshake, route, site);
   } catch (error) {
     handshake.fail(error);
     return false;
   }
+  if (!isPromise(outcome)) return admitted(handshake, route, site, outcome);
+  return outcome.then(
+    (value) => admitted(handshake, route, site, value),
+    (error: unknown) => {
+      handshake.fail(error);
+      return false;
+    },
+  );
 }
 
-async function admission(
+function admission(
   handshake: Handshake,
   route: Route<unknown>,
   site: RequestSite,
-): Promise<Admission | Rejection> {
+): Admission | Rejection | Promise<Admission | Rejection> {
   const { gate } = handshake;
   const { wire } = site;
   // The authority the framework takes for the request's own (X-Forwarded-Host when it trusts the proxy)
@@ -90,85 +95,68 @@ async function admission(
   if (forwarded !== undefined) return forwarded;
   // A legacy handshake is answered as any unsupported version unless the route asks for it (RFC 6455 §4.4).
   if (wire.transport === 'hixie-76' && !route.legacy.includes('hixie-76')) return reject.unsupportedVersion;
-  if (route.rateLimits.length > 0) {
-    const limited = await checkRateLimits(
-      route.rateLimits,
-      { request: wire.request, route: route.path, ip: site.ip },
-      (error) => handshake.report(error),
-    );
-    if (limited !== undefined) return limited;
-  }
-  return admitRequest(route, { transport: wire.transport, headers: wire.headers, site, request: wire.request });
+  const facts = { transport: wire.transport, headers: wire.headers, site, request: wire.request };
+  if (route.rateLimits.length === 0) return admitRequest(route, facts);
+  const info = { request: wire.request, route: route.path, ip: site.ip };
+  return checkRateLimits(route.rateLimits, info, (error) => handshake.report(error)).then(
+    (limited) => limited ?? admitRequest(route, facts),
+  );
 }
 
-/** Step three. Never rejects: every outcome is answered on the transport. */
-export async function accept<Context>(
+function admitted(handshake: Handshake, route: Route<unknown>, site: RequestSite, outcome: Admission | Rejection) {
+  if (!handshake.pending) return false;
+  if (outcome instanceof Rejection) {
+    handshake.reject(outcome);
+    return false;
+  }
+  handshake.admitted = { route, admission: outcome, site };
+  return true;
+}
+
+/**
+ * Step three: what the transport still needs, the decision, the acceptance. Never throws or rejects: every
+ * outcome is answered on the transport. Synchronous when nothing on the way is asynchronous.
+ */
+export function accept<Context>(
   handshake: Handshake,
   route: Route<Context>,
   view?: FrameworkView,
-): Promise<void> {
-  try {
-    if (!(await admit(handshake, route as Route<unknown>, view))) return;
-    const { admission, site } = handshake.admitted as NonNullable<Handshake['admitted']>;
-    const { gate, transport } = handshake;
-    // What the transport needs beyond the request (draft-76's key bytes), awaited under the deadline.
-    if (transport.ready !== undefined && !(await transport.ready())) return;
-    if (!handshake.pending) return;
-    const decision = await decide(route, admission, {
-      site,
-      cookies: gate.cookies,
-      signal: () => handshake.signal,
-      pending: () => handshake.pending,
-      closing: () => gate.closing,
-      report: (error) => handshake.report(error),
-    });
-    if (decision === undefined) return;
-    if (decision instanceof Rejection) return handshake.reject(decision);
-    respond(handshake, route, decision, site);
-  } catch (error) {
-    handshake.fail(error);
-  }
+): void | Promise<void> {
+  const ok = admit(handshake, route as Route<unknown>, view);
+  if (isPromise(ok)) return ok.then((admitted) => (admitted ? awaitTransport(handshake, route) : undefined));
+  if (ok) return awaitTransport(handshake, route);
 }
 
-/** The transport writes the acceptance; the handler gets the socket. */
-function respond<Context>(
-  handshake: Handshake,
-  route: Route<Context>,
-  accepted: Accept<Context>,
-  site: RequestSite,
-): void {
-  let socket: WebSocket;
+/** What the transport needs beyond the request (draft-76's key bytes), awaited under the deadline. */
+function awaitTransport<Context>(handshake: Handshake, route: Route<Context>): void | Promise<void> {
+  const ready = handshake.transport.ready?.();
+  if (ready === undefined) return decideAndRespond(handshake, route);
+  return ready.then((arrived) => (arrived && handshake.pending ? decideAndRespond(handshake, route) : undefined));
+}
+
+function decideAndRespond<Context>(handshake: Handshake, route: Route<Context>): void | Promise<void> {
+  const { admission } = handshake.admitted as NonNullable<Handshake['admitted']>;
+  let decision: ReturnType<typeof decide<Context>>;
   try {
-    socket = handshake.transport.accept(accepted as Accept, route as Route<unknown>, site);
+    decision = decide(route, admission, handshake);
   } catch (error) {
-    // Nothing was written (a header the hook set was refused): give back what the decision took.
-    accepted.release?.();
-    accepted.deflate?.extension.cleanup();
     handshake.fail(error);
     return;
   }
-  // The leases go back when the connection closes, whatever happens from here on.
-  if (accepted.release !== undefined) socket.once('close', accepted.release);
-  handshake.accepted();
-  const { gate, transport } = handshake;
-  gate.track(socket);
-  // After the acceptance there is no HTTP answer left to give: a handler that fails is reported, and its
-  // socket closed as "internal error" (RFC 6455 §7.4.1).
-  const failed = (error: unknown) => {
-    handshake.report(error);
-    if (socket.readyState === socket.OPEN) socket.close(1011);
-  };
-  try {
-    const connection = {
-      context: accepted.context,
-      request: transport.request,
-      protocol: accepted.protocol,
-      route: route.path,
-      transport: transport.name,
-    };
-    const result = route.handler(socket, connection);
-    if (isPromise(result)) result.then(undefined, failed);
-  } catch (error) {
-    failed(error);
-  }
+  if (!isPromise(decision)) return respond(handshake, route, decision);
+  return decision.then(
+    (value) => respond(handshake, route, value),
+    (error: unknown) => handshake.fail(error),
+  );
+}
+
+/** The decision written: a refusal, or the acceptance and the connection (connection.ts). */
+function respond<Context>(
+  handshake: Handshake,
+  route: Route<Context>,
+  decision: Accept<Context> | Rejection | undefined,
+) {
+  if (decision === undefined) return;
+  if (decision instanceof Rejection) handshake.reject(decision);
+  else startConnection(handshake, route, decision);
 }

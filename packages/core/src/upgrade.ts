@@ -78,7 +78,7 @@ export class UpgradeView implements Upgrade {
   readonly headers: Record<string, string | readonly string[]> = {};
   readonly #site: RequestSite;
   readonly #cookieSource: CookieSource;
-  readonly #signal: () => AbortSignal;
+  readonly #aborts: { readonly signal: AbortSignal };
   #cookies: RequestCookies | undefined;
 
   constructor(
@@ -86,7 +86,7 @@ export class UpgradeView implements Upgrade {
     site: RequestSite,
     admission: Admission,
     cookieSource: CookieSource,
-    signal: () => AbortSignal,
+    aborts: { readonly signal: AbortSignal },
   ) {
     this.route = route;
     this.origin = admission.origin;
@@ -95,7 +95,7 @@ export class UpgradeView implements Upgrade {
     this.protocolToken = admission.token;
     this.#site = site;
     this.#cookieSource = cookieSource;
-    this.#signal = signal;
+    this.#aborts = aborts;
   }
 
   get request(): UpgradeRequest {
@@ -120,7 +120,7 @@ export class UpgradeView implements Upgrade {
     return this.#site.view?.signedCookies ?? this.#jar().signed;
   }
   get signal(): AbortSignal {
-    return this.#signal();
+    return this.#aborts.signal;
   }
 
   setHeader(name: string, value: string | readonly string[]): void {

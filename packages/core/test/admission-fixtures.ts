@@ -6,7 +6,7 @@ import { Rejection, type RejectionCode } from '../src/rejection.js';
 import { compileRoute, type RouteOptions } from '../src/route.js';
 
 export const request = { url: '/t', headers: {} } as unknown as UpgradeRequest;
-export const SITE = { secure: false, host: 'app.example:8080' };
+export const SITE = { secure: false, host: 'app.example:8080', request };
 export const SAME = 'http://app.example:8080';
 
 export function route(options: RouteOptions = {}) {

@@ -243,7 +243,7 @@ describe('admitRequest: draft-76', () => {
 });
 
 describe('admitRequest: what the policy and the selector get', () => {
-  it('reads the site only when there is an Origin to compare, and gives the policy its scheme and host', () => {
+  it('reads the site only when a policy asks: the policy gets it, with its scheme, host and request', () => {
     const reads: string[] = [];
     const site = {
       get secure() {
@@ -254,14 +254,20 @@ describe('admitRequest: what the policy and the selector get', () => {
         reads.push('host');
         return 'app.example';
       },
+      request,
     };
-    const policy = vi.fn<OriginPolicy>(() => true);
+    const policy = vi.fn<OriginPolicy>((_origin, context) => context.secure && context.host === 'app.example');
     const r = route({ origin: policy });
     expect(outcome(admitRequest(r, { ...facts([]), site }) as Admission)).toMatchObject({ origin: undefined });
     expect(reads).toEqual([]);
     expect(policy).not.toHaveBeenCalled();
     admitRequest(r, { ...facts(['Origin', 'https://app.example']), site });
-    expect(policy).toHaveBeenCalledWith('https://app.example', { secure: true, host: 'app.example', request });
+    expect(reads).toEqual(['secure', 'host']);
+    expect(policy.mock.calls[0]?.[1]).toBe(site);
+    // A list of origins never compares with the request's own: nothing is resolved for it.
+    reads.length = 0;
+    admitRequest(route({ origin: ['https://app.example'] }), { ...facts(['Origin', 'https://app.example']), site });
+    expect(reads).toEqual([]);
   });
 
   it('gives the selector the offered names without the token entry, and the request', () => {

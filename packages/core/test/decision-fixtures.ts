@@ -38,21 +38,44 @@ export function site(view?: FrameworkView, transport: TransportName = 'http/1.1'
   return new RequestSite(wire, view);
 }
 
-export function inputs(overrides: Partial<DecisionInputs> = {}): DecisionInputs {
+/** What a test may change of the inputs; signal, pending and closing as functions, read when decide reads them. */
+export interface InputOverrides {
+  site?: DecisionInputs['site'];
+  cookies?: DecisionInputs['cookies'];
+  signal?: () => AbortSignal;
+  pending?: () => boolean;
+  closing?: () => boolean;
+  report?: DecisionInputs['report'];
+}
+
+export function inputs(overrides: InputOverrides = {}): DecisionInputs {
   const controller = new AbortController();
+  const signal = overrides.signal ?? (() => controller.signal);
+  const pending = overrides.pending ?? (() => true);
+  const closing = overrides.closing ?? (() => false);
   return {
-    site: site(),
-    cookies: { secrets: [], parser: undefined },
-    signal: () => controller.signal,
-    pending: () => true,
-    closing: () => false,
-    report: vi.fn(),
-    ...overrides,
+    site: overrides.site ?? site(),
+    cookies: overrides.cookies ?? { secrets: [], parser: undefined },
+    get signal() {
+      return signal();
+    },
+    get pending() {
+      return pending();
+    },
+    get closing() {
+      return closing();
+    },
+    report: overrides.report ?? vi.fn(),
   };
 }
 
-export async function accepted(options: RouteOptions, given: Partial<DecisionInputs> = {}, admission = ADMISSION) {
-  const result = await decide(route(options), admission, inputs(given));
+/** `decide` as a promise, whether it answered synchronously, asynchronously, or threw. */
+export async function decided(...args: Parameters<typeof decide>) {
+  return decide(...args);
+}
+
+export async function accepted(options: RouteOptions, given: InputOverrides = {}, admission = ADMISSION) {
+  const result = await decided(route(options), admission, inputs(given));
   if (!(result !== undefined && !(result instanceof Rejection))) throw new Error(`not accepted: ${String(result)}`);
   return result as Accept;
 }

@@ -2,12 +2,11 @@
 // error), what the hook sees, quotas taken after it and given back on every later failure, a gate that began to
 // close, a handshake that ended meanwhile. permessage-deflate and the carried headers: decision.headers.test.ts.
 import { describe, expect, it, vi } from 'vitest';
-import { decide } from '../src/decision.js';
 import { MemoryLeaseStore } from '../src/policy/memory-stores.js';
 import { quotaPerKey, quotaPerRoute } from '../src/policy/quota.js';
 import { Rejection, reject } from '../src/rejection.js';
 import type { Upgrade } from '../src/upgrade.js';
-import { ADMISSION, accepted, inputs, route } from './decision-fixtures.js';
+import { ADMISSION, accepted, decided, inputs, route } from './decision-fixtures.js';
 
 describe('decide: the hook', () => {
   it('without a hook: no context, the admission’s protocol, no headers, nothing held', async () => {
@@ -87,15 +86,17 @@ describe('decide: the hook', () => {
     ],
     ['a table row returned', () => reject.originForbidden],
   ])('a Rejection %s by the hook refuses with it', async (_how, onUpgrade) => {
-    const result = await decide(route({ onUpgrade }), ADMISSION, inputs());
+    const result = await decided(route({ onUpgrade }), ADMISSION, inputs());
     expect(result).toBeInstanceOf(Rejection);
     expect([denied, reject.originForbidden]).toContain(result);
   });
 
   it('upgrade.reject makes the app’s own rejection (REJECTED), checked when made', async () => {
-    const result = await decide(route({ onUpgrade: (u) => u.reject(403, 'no') }), ADMISSION, inputs());
+    const result = await decided(route({ onUpgrade: (u) => u.reject(403, 'no') }), ADMISSION, inputs());
     expect(result).toMatchObject({ code: 'REJECTED', status: 403, body: 'no' });
-    await expect(decide(route({ onUpgrade: (u) => u.reject(200) }), ADMISSION, inputs())).rejects.toThrow(/300 to 599/);
+    await expect(decided(route({ onUpgrade: (u) => u.reject(200) }), ADMISSION, inputs())).rejects.toThrow(
+      /300 to 599/,
+    );
   });
 
   it.each([
@@ -114,13 +115,13 @@ describe('decide: the hook', () => {
   ])(
     'a hook that %s an error: decide rejects with it (the caller answers 500 HOOK_FAILED)',
     async (_how, onUpgrade) => {
-      await expect(decide(route({ onUpgrade }), ADMISSION, inputs())).rejects.toThrow('boom');
+      await expect(decided(route({ onUpgrade }), ADMISSION, inputs())).rejects.toThrow('boom');
     },
   );
 
   it('a header the hook may not set is an error at setHeader', async () => {
     const onUpgrade = (upgrade: Upgrade) => upgrade.setHeader('Sec-WebSocket-Accept', 'x');
-    await expect(decide(route({ onUpgrade }), ADMISSION, inputs())).rejects.toMatchObject({ code: 'OWNED_HEADER' });
+    await expect(decided(route({ onUpgrade }), ADMISSION, inputs())).rejects.toMatchObject({ code: 'OWNED_HEADER' });
   });
 
   it('a handshake that ended while the hook ran: nothing decided, even a refusal', async () => {
@@ -134,7 +135,7 @@ describe('decide: the hook', () => {
         end();
         return outcome;
       };
-      expect(await decide(route({ onUpgrade }), ADMISSION, inputs({ pending: () => pending }))).toBeUndefined();
+      expect(await decided(route({ onUpgrade }), ADMISSION, inputs({ pending: () => pending }))).toBeUndefined();
     }
   });
 });
@@ -155,7 +156,7 @@ describe('decide: quotas', () => {
     const full = new MemoryLeaseStore();
     full.acquire('key:k', 1);
     const quotas = [quotaPerRoute(5, { store: routeStore }), quotaPerKey(1, () => 'k', { store: full, retryAfter: 7 })];
-    const result = await decide(route({ quotas }), ADMISSION, inputs());
+    const result = await decided(route({ quotas }), ADMISSION, inputs());
     expect(result).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, headers: { 'Retry-After': 7 } });
     expect(routeStore.held()).toBe(0);
   });
@@ -169,7 +170,7 @@ describe('decide: quotas', () => {
   it('a store that fails: 503 STORE_UNAVAILABLE (fail-closed, reported) or admitted without it (fail-open)', async () => {
     const broken = { acquire: () => Promise.reject(new Error('down')), release: () => {} };
     const report = vi.fn();
-    const closed = await decide(
+    const closed = await decided(
       route({ quotas: [quotaPerRoute(1, { store: broken })] }),
       ADMISSION,
       inputs({ report }),
@@ -190,7 +191,7 @@ describe('decide: quotas', () => {
       },
       release: (lease: Parameters<MemoryLeaseStore['release']>[0]) => store.release(lease),
     };
-    const result = await decide(
+    const result = await decided(
       route({ quotas: [quotaPerRoute(1, { store: slow })] }),
       ADMISSION,
       inputs({ pending: () => pending }),
@@ -207,13 +208,13 @@ describe('decide: quotas', () => {
         throw new Error('bad key');
       }),
     ];
-    await expect(decide(route({ quotas }), ADMISSION, inputs())).rejects.toThrow('bad key');
+    await expect(decided(route({ quotas }), ADMISSION, inputs())).rejects.toThrow('bad key');
     expect(store.held()).toBe(0);
   });
 
   it('the gate began to close while the hook ran: 503 SHUTTING_DOWN, the leases given back', async () => {
     const store = new MemoryLeaseStore();
-    const result = await decide(
+    const result = await decided(
       route({ quotas: [quotaPerRoute(5, { store })] }),
       ADMISSION,
       inputs({ closing: () => true }),

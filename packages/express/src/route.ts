@@ -104,9 +104,10 @@ export function websocketRoute(
       notAnUpgrade(req, res);
       return;
     }
-    admit(handshake, routeFor(gate), new ExpressView(req)).then((admitted) => {
-      if (admitted) next();
-    }, next);
+    // Synchronous unless a policy is not: then the route's middleware runs in this same turn.
+    const admitted = admit(handshake, routeFor(gate), new ExpressView(req));
+    if (admitted === true) next();
+    else if (admitted !== false) admitted.then((ok) => ok && next(), next);
   };
 
   const last = function websocketHandshake(req: Request): void {

@@ -160,10 +160,11 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
       else next();
       return;
     }
-    admit(handshake, compiled, new FastifyView(request, reply)).then((admitted) => {
-      if (admitted) next();
-      else reply.hijack(); // the core answered on the socket: Fastify writes nothing more
-    }, next);
+    const admitted = admit(handshake, compiled, new FastifyView(request, reply));
+    // A refusal was written on the socket by the core: Fastify writes nothing more.
+    const go = (ok: boolean) => (ok ? next() : reply.hijack());
+    if (typeof admitted === 'boolean') go(admitted);
+    else admitted.then(go, next);
   });
 
   /**
