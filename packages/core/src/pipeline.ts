@@ -36,22 +36,15 @@ export function open(gate: GateState, transport: Transport, response?: AppRespon
   const rejection = transport.check() ?? checkAuthorities(gate, transport) ?? gate.checkCapacity();
   if (rejection === undefined) return new Handshake(gate, transport, started, response);
   transport.reject(rejection);
-  gate.events.publish(
-    'reject',
-    rejection.code,
-    rejection.status,
-    undefined,
-    transport.name,
-    started,
-    transport.request,
-  );
+  const { code, status } = rejection;
+  gate.events.publish('reject', code, status, undefined, transport.name, started, transport.request);
   return undefined;
 }
 
-function checkAuthorities(gate: GateState, transport: Transport): Rejection | undefined {
-  const { hostHeader, authority, request } = transport.wire;
+function checkAuthorities(gate: GateState, { wire }: Transport): Rejection | undefined {
+  const same = wire.authority === wire.hostHeader;
   return (
-    gate.checkHost(hostHeader, request) ?? (authority === hostHeader ? undefined : gate.checkHost(authority, request))
+    gate.checkHost(wire.hostHeader, wire.request) ?? (same ? undefined : gate.checkHost(wire.authority, wire.request))
   );
 }
 
