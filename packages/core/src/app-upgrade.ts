@@ -27,7 +27,7 @@ import { listHasToken } from './http/token-list.js';
 import { open } from './pipeline.js';
 import { reject } from './rejection.js';
 import { chooseHttp1Transport } from './transport/choose.js';
-import { whenSocketFree } from './transport/pending-socket.js';
+import { socketIsFree, whenSocketFree } from './transport/pending-socket.js';
 
 export interface AppUpgrade {
   /** The pending handshake; undefined for an upgrade to another protocol, served as an ordinary request. */
@@ -91,21 +91,31 @@ export function openAppUpgrade(
   run: (request: IncomingMessage, response: ServerResponse) => void,
   options: AppUpgradeOptions = {},
 ): void {
-  whenSocketFree(socket, () => {
-    const response = responseOver(request, socket);
-    if (response === undefined) return;
-    let handshake: Handshake | undefined;
-    if (asksForWebSocket(request)) {
-      handshake = open(gateState(gate), chooseHttp1Transport(request, socket, head), response);
-      if (handshake === undefined) {
-        response.detachSocket(socket as Socket);
-        return;
-      }
+  if (socketIsFree(socket)) openOverSocket(gate, request, socket, head, run, options);
+  else whenSocketFree(socket, () => openOverSocket(gate, request, socket, head, run, options));
+}
+
+function openOverSocket(
+  gate: Gate,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  run: (request: IncomingMessage, response: ServerResponse) => void,
+  options: AppUpgradeOptions,
+): void {
+  const response = responseOver(request, socket);
+  if (response === undefined) return;
+  let handshake: Handshake | undefined;
+  if (asksForWebSocket(request)) {
+    handshake = open(gateState(gate), chooseHttp1Transport(request, socket, head), response);
+    if (handshake === undefined) {
+      response.detachSocket(socket as Socket);
+      return;
     }
-    const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? hasFinishListeners);
-    carryUpgrade(request, upgrade);
-    run(request, response);
-  });
+  }
+  const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? hasFinishListeners);
+  carryUpgrade(request, upgrade);
+  run(request, response);
 }
 
 /**

@@ -22,7 +22,7 @@ import { reject } from './rejection.js';
 import type { Route } from './route.js';
 import { chooseHttp1Transport } from './transport/choose.js';
 import { Http2Transport } from './transport/http2.js';
-import { whenSocketFree } from './transport/pending-socket.js';
+import { socketIsFree, whenSocketFree } from './transport/pending-socket.js';
 
 export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -66,10 +66,19 @@ export function dispatchUpgrade(
     refuseOnSocket(socket, request.method);
     return;
   }
-  whenSocketFree(socket, () => {
-    const handshake = open(state, chooseHttp1Transport(request, socket, head));
-    if (handshake !== undefined) void accept(handshake, route);
-  });
+  if (socketIsFree(socket)) openAndAccept(state, route, request, socket, head);
+  else whenSocketFree(socket, () => openAndAccept(state, route, request, socket, head));
+}
+
+function openAndAccept(
+  state: GateState,
+  route: Route<unknown>,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+) {
+  const handshake = open(state, chooseHttp1Transport(request, socket, head));
+  if (handshake !== undefined) void accept(handshake, route);
 }
 
 /**

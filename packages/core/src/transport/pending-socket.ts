@@ -117,6 +117,17 @@ const EMPTY = Buffer.alloc(0);
 
 function ignoreSocketError(): void {}
 
+/** Whether no earlier response on the connection is still being written (the usual case: nothing to wait for). */
+export function socketIsFree(socket: Duplex): boolean {
+  const busy = responseOn(socket);
+  return busy === undefined || busy === null;
+}
+
+/** The response Node is writing on the connection: private to node:http, and the only way to know. */
+function responseOn(socket: Duplex): ServerResponse | null | undefined {
+  return (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+}
+
 /**
  * Node emits 'upgrade' as soon as it has parsed the request, even while the responses to requests
  * pipelined before it on the same connection are still being written. Those go first (RFC 9112 §9.3.2:
@@ -124,7 +135,7 @@ function ignoreSocketError(): void {}
  * never if the connection ends meanwhile (the earlier answer was the last one).
  */
 export function whenSocketFree(socket: Duplex, then: () => void): void {
-  const busy = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  const busy = responseOn(socket);
   if (busy === undefined || busy === null) {
     then();
     return;
