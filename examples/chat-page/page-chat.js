@@ -43,8 +43,7 @@ export function chatClient(gateLog, advice) {
 
   function refused(entry) {
     setStatus('refused', 'bad');
-    $('protocol').textContent = '—';
-    $('transport').textContent = '—';
+    $('facts').hidden = true; // no socket, so no subprotocol and no transport to show
     $('why').textContent = entry ? `refused: ${entry.status} ${entry.code}` : 'refused';
     $('advice').textContent = entry
       ? ` — ${advice[entry.code] ?? 'the gate said no.'}`
@@ -58,6 +57,7 @@ export function chatClient(gateLog, advice) {
     socket = current;
     let opened = false;
     $('refusal').hidden = true;
+    $('facts').hidden = false;
     $('protocol').textContent = '…';
     $('transport').textContent = '…';
     setStatus('connecting');

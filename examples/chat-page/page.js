@@ -82,7 +82,7 @@ export function chatPage(user) {
 <form method="post" action="/logout"><button>Log out</button></form></header>
 <main class="grid">
 <section class="panel" aria-labelledby="chat-title">
-<div class="head"><h2 id="chat-title">Chat</h2><span class="facts">protocol <b id="protocol">…</b> · transport <b id="transport">…</b></span>
+<div class="head"><h2 id="chat-title">Chat</h2><span id="facts" class="facts" title="subprotocol, and the transport that carried the socket"><b id="protocol">…</b> over <b id="transport">…</b></span>
 <span id="status" class="pill">connecting</span><button id="reconnect" type="button" title="Open the chat socket again (log out in another tab first, and see it refused)">Reconnect</button></div>
 <div id="refusal" class="refusal" role="alert" hidden><p><b id="why"></b><span id="advice"></span></p>
 <form method="post" action="/logout"><button class="primary">Log in again</button></form></div>
