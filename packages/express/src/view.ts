@@ -25,8 +25,13 @@ export class ExpressView implements FrameworkView {
     return req.secure;
   }
 
+  /**
+   * Express's host differs from the Host header (which the core has checked already) only through a trusted
+   * X-Forwarded-Host: without that header, undefined says "the wire's", and Express is not asked.
+   */
   get host(): string | undefined {
-    return hostOf(this.#req);
+    const req = this.#req;
+    return req.headers['x-forwarded-host'] === undefined ? undefined : hostOf(req);
   }
 
   get ip(): string | undefined {

@@ -20,8 +20,14 @@ export class KoaView implements FrameworkView {
     return this.#ctx.secure;
   }
 
+  /**
+   * Koa's host differs from the Host header or :authority (which the core has checked already) only through
+   * X-Forwarded-Host under `app.proxy`: otherwise undefined says "the wire's", and Koa is not asked.
+   */
   get host(): string | undefined {
-    return this.#ctx.host || undefined;
+    const ctx = this.#ctx;
+    if (!ctx.app.proxy || ctx.req.headers['x-forwarded-host'] === undefined) return undefined;
+    return ctx.host || undefined;
   }
 
   get ip(): string | undefined {
