@@ -51,6 +51,13 @@ describe.each(packageNames)('@wsgate/%s as published', (name) => {
     }
     expect(entries.filter((entry) => /\/(test|tsconfig)/.test(entry))).toEqual([]);
     const installed = join(consumer, 'node_modules', '@wsgate', name);
+    // No @internal member in a published declaration (the core builds with stripInternal).
+    const internal = entries.filter(
+      (entry) =>
+        entry.endsWith('.d.ts') &&
+        readFileSync(join(installed, entry.slice('package/'.length)), 'utf8').includes('@internal'),
+    );
+    expect(internal).toEqual([]);
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toBe(readFileSync(join(root, 'LICENSE'), 'utf8'));
     const manifest = readFileSync(join(installed, 'package.json'), 'utf8');
     expect(manifest).not.toContain('workspace:');

@@ -23,7 +23,7 @@ export class TestClient<Target extends TestTarget = TestTarget> implements Async
   readonly #defaults: HandshakeOptions;
   readonly #sockets = new SocketRegistry();
 
-  /** @internal use `createTestClient` */
+  /** Made by `createTestClient(target, defaults)`: call that instead. */
   constructor(target: Target, defaults: HandshakeOptions) {
     this.target = target;
     this.#defaults = defaults;

@@ -46,7 +46,7 @@ export class HandshakeExpectation {
   readonly #run: Runner;
   readonly #options: HandshakeOptions;
 
-  /** @internal use `expectHandshake` or `client.expectHandshake` */
+  /** Made by `expectHandshake(...)` or `client.expectHandshake(...)`: call those instead. */
   constructor(run: Runner, options: HandshakeOptions) {
     this.#run = run;
     this.#options = options;
