@@ -22,6 +22,7 @@ export {
   type AppUpgrade,
   type AppUpgradeOptions,
   asksForWebSocket,
+  isUpgradeToWebSocket,
   openAppUpgrade,
   upgradeOf,
   upgradeRequired,

@@ -74,8 +74,18 @@ export function carryUpgrade(request: UpgradeRequest, upgrade: AppUpgrade): void
 }
 
 /** Whether the request offers to switch to WebSocket (RFC 9110 §7.8: Upgrade is a list of protocols). */
-export function asksForWebSocket(request: IncomingMessage): boolean {
+export function asksForWebSocket(request: Pick<IncomingMessage, 'rawHeaders'>): boolean {
   return listHasToken(headerLines(request.rawHeaders, 'upgrade'), 'websocket');
+}
+
+/**
+ * Whether node:http would have given the request to 'upgrade' listeners, had the server any: Upgrade
+ * names websocket and Connection carries the upgrade option (RFC 9110 §7.8). Such a request reaching a
+ * route as a plain one came to a server the gate is not attached to; without the option it is an ordinary
+ * request, which Node never treats as an upgrade.
+ */
+export function isUpgradeToWebSocket(request: Pick<IncomingMessage, 'rawHeaders'>): boolean {
+  return asksForWebSocket(request) && listHasToken(headerLines(request.rawHeaders, 'connection'), 'upgrade');
 }
 
 /**

@@ -6,7 +6,15 @@
  */
 
 import { type Connection, Gate } from '@wsgate/core';
-import { accept, admit, defineRoute, type Route, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
+import {
+  accept,
+  admit,
+  defineRoute,
+  isUpgradeToWebSocket,
+  type Route,
+  upgradeOf,
+  upgradeRequired,
+} from '@wsgate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { WebSocket } from 'ws';
 import type { WebSocketHandler, WebSocketRouteOptions } from './types.js';
@@ -126,7 +134,7 @@ let warnedUnattached = false;
 
 /** A plain request (or an upgrade to another protocol) on a WebSocket route: the core's 426. */
 function notAnUpgrade(req: Request, res: Response): void {
-  if (!warnedUnattached && upgradeOf(req) === undefined && /\bwebsocket\b/i.test(req.headers.upgrade ?? '')) {
+  if (!warnedUnattached && upgradeOf(req) === undefined && isUpgradeToWebSocket(req)) {
     warnedUnattached = true;
     console.warn(
       'wsgate: a WebSocket upgrade reached a WebSocket route on a server wsgate is not attached to; ' +

@@ -1,5 +1,6 @@
 // Wiring mistakes a newcomer makes, each detected where it is made and explained in words that say what to do.
 
+import http from 'node:http';
 import express from 'express';
 import express4 from 'express4';
 import { describe, expect, it, vi } from 'vitest';
@@ -47,6 +48,29 @@ describe('wiring mistakes, explained', () => {
     );
     expect(() => version.Router().ws(['/ok', 'rooms/:id'], () => {})).toThrow(/router\.ws.*got "rooms\/:id"/);
     expect(() => app.ws(/^\/re/, () => {})).not.toThrow();
+  });
+
+  // Before the test below: the warning is said once per process, so this one must come first to be able to fail.
+  it('Upgrade: websocket without the upgrade connection option, on an attached app: 426 and no warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const app = wsgate(express());
+      app.ws('/chat', () => {});
+      const { port } = await serve(app);
+      // An ordinary request to Node (RFC 9110 §7.8: Upgrade means nothing without Connection: upgrade).
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/chat', headers: { Upgrade: 'websocket' } }, (response) => {
+            response.resume();
+            resolve(response.statusCode);
+          })
+          .on('error', reject);
+      });
+      expect(status).toBe(426);
+      expect(warn.mock.calls.filter(([message]) => String(message).includes('not attached'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('a WebSocket route on a server wsgate is not attached to: 426 NOT_AN_UPGRADE and one warning', async () => {

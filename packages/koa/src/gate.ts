@@ -17,6 +17,7 @@ import {
   admit,
   defineRoute,
   isHttp2Server,
+  isUpgradeToWebSocket,
   openAppConnect,
   openAppUpgrade,
   type Route,
@@ -232,7 +233,7 @@ export class KoaGate<AppContext = undefined> {
 
   /** A WebSocket handshake reached a route without coming through `attach`: the server was never attached. */
   #warnUnattached(ctx: KoaContext): void {
-    if (this.#warned || !/\bwebsocket\b/i.test(ctx.get('Upgrade'))) return;
+    if (this.#warned || !isUpgradeToWebSocket(ctx.req)) return;
     this.#warned = true;
     console.warn(
       `wsgate: a WebSocket upgrade reached ${ctx.path} on a server this KoaGate is not attached to ` +

@@ -1,7 +1,7 @@
 // Wiring mistakes a newcomer makes with Koa, each detected and explained in words that say what to do.
 
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { koaGate } from '../src/index.js';
@@ -36,6 +36,34 @@ describe.each(koaVersions)('%s: wiring mistakes, explained', (_name, Koa) => {
       // The fix the warning gives.
       ws.attach(server);
       await accepted(`${url}/chat`);
+    } finally {
+      warn.mockRestore();
+      await ws.close({ timeout: 100 });
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('Upgrade: websocket without the upgrade connection option, on an attached server: 426 and no warning', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const app = new Koa();
+    const ws = koaGate(app);
+    app.use(ws.route((socket) => socket.send('hello')));
+    const server: Server = ws.attach(app.listen(0, '127.0.0.1'));
+    try {
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      // An ordinary request to Node (RFC 9110 §7.8: Upgrade means nothing without Connection: upgrade).
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path: '/chat', headers: { Upgrade: 'websocket' } }, (response) => {
+            response.resume();
+            resolve(response.statusCode);
+          })
+          .on('error', reject);
+      });
+      expect(status).toBe(426);
+      expect(warn.mock.calls).toEqual([]);
     } finally {
       warn.mockRestore();
       await ws.close({ timeout: 100 });
