@@ -164,8 +164,10 @@ export class KoaGate<AppContext = undefined> {
       (ctx.req as WithContext)[kContext] = ctx;
       const route = routeFor(labelOf(ctx, path)) as Route<unknown>;
       const view = new KoaView(ctx);
-      // From a refusal on, the core has answered on the socket: Koa must write nothing.
-      if (!(await admit(handshake, route, view))) {
+      // From a refusal on, the core has answered on the socket: Koa must write nothing. Awaited only when
+      // a policy is async, so that a synchronous admission costs no turn of the microtask queue.
+      const admitted = admit(handshake, route, view);
+      if (admitted === false || (admitted !== true && !(await admitted))) {
         ctx.respond = false;
         return;
       }
@@ -176,7 +178,8 @@ export class KoaGate<AppContext = undefined> {
             throw new Error('wsgate: the response had already started when the WebSocket route ran');
           }
         } else {
-          await accept(handshake, route, view);
+          const accepted = accept(handshake, route, view);
+          if (accepted !== undefined) await accepted;
         }
         ctx.respond = false;
       };
