@@ -8,29 +8,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { commandSender, guardErrorEvents, type RedisClient } from './client.js';
+import { commandSender, guardErrorEvents } from './client.js';
 import { Commands } from './commands.js';
 import { RedisStoreError, toStoreError } from './errors.js';
 import { ACQUIRE, HIT, RENEW } from './scripts.js';
+import { type RedisStoreOptions, redisStoreSettings } from './settings.js';
 import type { Lease, LeaseStore, RateStore, RateVerdict } from './store-types.js';
-
-export interface RedisStoreOptions {
-  /** An ioredis or node-redis client, configured and connected by you. The store never closes it. */
-  client: RedisClient;
-  /** Prepended to every key. Default `'wsgate:'`. */
-  prefix?: string;
-  /** How long a lease outlives its holder's last renewal: the slot of a crashed process comes back
-   * after at most this. Default 15,000 ms. */
-  leaseMs?: number;
-  /** The heartbeat's period; below leaseMs, so that a renewal or two may fail without losing leases.
-   * Default leaseMs / 3. */
-  renewEveryMs?: number;
-  /** A command without an answer after this rejects with REDIS_TIMEOUT. Default 1,000 ms. */
-  timeoutMs?: number;
-  /** What nobody awaits: heartbeat errors, leases put back, failed releases, the client's first error
-   * of an outage. Default: `process.emitWarning`. */
-  onError?: (error: RedisStoreError) => void;
-}
 
 export interface RedisStoreStats {
   /** Leases this store holds and renews. */
@@ -86,26 +69,15 @@ class SharedStore implements RedisStore {
   #leasesRestored = 0;
 
   constructor(options: RedisStoreOptions) {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError('wsgate/redis: createRedisStore needs an options object with a client');
-    const send = commandSender(options.client);
-    this.#prefix = options.prefix ?? 'wsgate:';
-    if (typeof this.#prefix !== 'string') throw new TypeError('wsgate/redis: the prefix option must be a string');
-    this.#leaseMs = positiveInteger('leaseMs', options.leaseMs ?? 15_000);
-    this.#renewEveryMs = positiveInteger(
-      'renewEveryMs',
-      options.renewEveryMs ?? Math.max(1, Math.floor(this.#leaseMs / 3)),
-    );
-    if (this.#renewEveryMs >= this.#leaseMs)
-      throw new TypeError(
-        `wsgate/redis: renewEveryMs (${this.#renewEveryMs}) must be below leaseMs (${this.#leaseMs})`,
-      );
-    this.#redis = new Commands(send, positiveInteger('timeoutMs', options.timeoutMs ?? 1_000));
-    const onError = options.onError ?? ((error: RedisStoreError) => process.emitWarning(error));
-    if (typeof onError !== 'function') throw new TypeError('wsgate/redis: the onError option must be a function');
-    this.#onError = onError;
+    const settings = redisStoreSettings(options);
+    const send = commandSender(settings.client);
+    this.#prefix = settings.prefix;
+    this.#leaseMs = settings.leaseMs;
+    this.#renewEveryMs = settings.renewEveryMs;
+    this.#redis = new Commands(send, settings.timeoutMs);
+    this.#onError = settings.onError;
     // One report per outage: the client may report every failed reconnection.
-    this.#unguard = guardErrorEvents(options.client, (error) => {
+    this.#unguard = guardErrorEvents(settings.client, (error) => {
       if (this.#redis.outage) return;
       this.#redis.outage = true;
       this.#report(toStoreError(error, 'the Redis client reported'));
@@ -279,12 +251,6 @@ class SharedStore implements RedisStore {
   #leaseKey(key: string): string {
     return `${this.#prefix}lease:${key}`;
   }
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new TypeError(`wsgate/redis: the ${name} option must be a positive integer of milliseconds, got ${value}`);
-  return value;
 }
 
 function checkKey(key: string): void {
