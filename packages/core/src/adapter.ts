@@ -10,6 +10,7 @@
  *                        admit(handshake, route, view)     as soon as the route is known
  *                        [the route's own middleware]
  *                        upgrade.take() && accept(handshake, route, view)
+ *   port-free clients -> socketPair(): an in-memory connection that ends as TCP does
  */
 
 import type { Gate } from './gate.js';
@@ -38,6 +39,7 @@ export {
 export { pathOf } from './node.js';
 export { accept, admit } from './pipeline.js';
 export type { Route } from './route.js';
+export { socketPair } from './socket-pair.js';
 
 /**
  * Compiles a route over the gate's options (its defaults), once, when the app defines it: a bad option

@@ -9,7 +9,7 @@
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Duplex, duplexPair } from 'node:stream';
+import { socketPair } from '@wsgate/core/adapter';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import type { InjectWebSocket, InjectWebSocketOptions } from './types.js';
@@ -33,9 +33,7 @@ export function createInjector(fastify: FastifyInstance): InjectWebSocket {
   return async function injectWebSocket(path: string, options: InjectWebSocketOptions = {}): Promise<WebSocket> {
     await fastify.ready();
     const { protocols, host = 'localhost', ...clientOptions } = options;
-    const [clientSide, serverSide] = duplexPair();
-    hangUpWhenClosed(clientSide, serverSide);
-    hangUpWhenClosed(serverSide, clientSide);
+    const [clientSide, serverSide] = socketPair();
     fastify.server.emit('connection', serverSide);
     const client = new WebSocket(`ws://${host}${path.startsWith('/') ? path : `/${path}`}`, protocols, {
       ...clientOptions,
@@ -75,21 +73,4 @@ export function createInjector(fastify: FastifyInstance): InjectWebSocket {
       });
     });
   };
-}
-
-/**
- * What TCP does and `duplexPair` does not: when one end goes away, the other reads what was already sent,
- * then sees the end of the stream and is closed. Without it a client that terminates stays open on the
- * server (and `fastify.close()` waits its whole closeTimeout for it).
- */
-function hangUpWhenClosed(side: Duplex, peer: Duplex): void {
-  side.once('close', () => {
-    if (peer.destroyed) return;
-    if (peer.readableEnded) {
-      peer.destroy();
-      return;
-    }
-    peer.once('end', () => peer.destroy());
-    peer.push(null);
-  });
 }

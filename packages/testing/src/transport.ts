@@ -6,9 +6,12 @@
 
 import type { Server } from 'node:http';
 import { type AddressInfo, connect as tcpConnect } from 'node:net';
-import { type Duplex, duplexPair } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { socketPair } from '@wsgate/core/adapter';
 import { opened } from './registry.js';
 import { serverOf, type TestTarget } from './target.js';
+
+export { socketPair };
 
 export type Transport = 'memory' | 'tcp';
 
@@ -54,30 +57,6 @@ export async function connectTo(target: TestTarget, options: ConnectionOptions =
   opened.addConnection(client);
   server.emit('connection', serverSide);
   return client;
-}
-
-/**
- * `duplexPair()`, plus what a TCP connection does when one end goes away: the other end reads what was
- * already sent, then sees the end of the stream and is closed. `duplexPair` alone leaves the other end
- * open forever, so a client that aborts a handshake would never be noticed by the server.
- */
-export function socketPair(): [client: Duplex, server: Duplex] {
-  const [client, server] = duplexPair();
-  hangUpWhenClosed(client, server);
-  hangUpWhenClosed(server, client);
-  return [client, server];
-}
-
-function hangUpWhenClosed(side: Duplex, peer: Duplex): void {
-  side.once('close', () => {
-    if (peer.destroyed) return;
-    if (peer.readableEnded) {
-      peer.destroy();
-      return;
-    }
-    peer.once('end', () => peer.destroy());
-    peer.push(null);
-  });
 }
 
 const ADDRESS_KEYS = ['localAddress', 'localPort', 'remoteAddress', 'remotePort'] as const;
