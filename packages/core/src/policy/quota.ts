@@ -9,7 +9,9 @@ import type { UpgradeRequest } from '../facts.js';
 import { type Rejection, reject } from '../rejection.js';
 import { MemoryLeaseStore } from './memory-stores.js';
 import {
+  applicationKey,
   callStore,
+  checkLimit,
   checkStoreOptions,
   DEFAULT_STORE_TIMEOUT_MS,
   hasMethods,
@@ -64,16 +66,7 @@ export function quotaPerKey<Context>(
   key: (info: QuotaInfo<Context>) => string | undefined,
   options: QuotaOptions = {},
 ): Quota {
-  if (typeof key !== 'function') throw new TypeError('wsgate: quotaPerKey(limit, key): key must be a function');
-  return quota(
-    'quotaPerKey',
-    limit,
-    (info) => {
-      const value = key(info as QuotaInfo<Context>);
-      return value === undefined ? undefined : `key:${value}`;
-    },
-    options,
-  );
+  return quota('quotaPerKey', limit, applicationKey('quotaPerKey', key as Quota['key']), options);
 }
 
 const QUOTA_OPTIONS = {
@@ -85,9 +78,7 @@ const QUOTA_OPTIONS = {
 } as const;
 
 function quota(name: string, limit: number, key: Quota['key'], options: QuotaOptions): Quota {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new TypeError(`wsgate: ${name}(limit): limit must be a positive integer, got ${String(limit)}`);
-  }
+  checkLimit(name, limit);
   checkStoreOptions(name, options, QUOTA_OPTIONS);
   return {
     limit,

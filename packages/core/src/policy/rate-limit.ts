@@ -7,7 +7,15 @@
 import type { UpgradeRequest } from '../facts.js';
 import { type Rejection, reject } from '../rejection.js';
 import { MemoryRateStore } from './memory-stores.js';
-import { callStore, checkStoreOptions, DEFAULT_STORE_TIMEOUT_MS, hasMethods, type OnStoreError } from './store-call.js';
+import {
+  applicationKey,
+  callStore,
+  checkLimit,
+  checkStoreOptions,
+  DEFAULT_STORE_TIMEOUT_MS,
+  hasMethods,
+  type OnStoreError,
+} from './store-call.js';
 import type { RateStore } from './stores.js';
 
 /** What a rate limit's key is computed from: the request before any hook ran. */
@@ -46,16 +54,7 @@ export function rateLimitPerKey(
   key: (info: RateInfo) => string | undefined,
   options: RateLimitOptions = {},
 ): RateLimit {
-  if (typeof key !== 'function') throw new TypeError('wsgate: rateLimitPerKey(limit, key): key must be a function');
-  return rateLimit(
-    'rateLimitPerKey',
-    limit,
-    (info) => {
-      const value = key(info);
-      return value === undefined ? undefined : `key:${value}`;
-    },
-    options,
-  );
+  return rateLimit('rateLimitPerKey', limit, applicationKey('rateLimitPerKey', key), options);
 }
 
 const RATE_LIMIT_OPTIONS = {
@@ -67,9 +66,7 @@ const RATE_LIMIT_OPTIONS = {
 } as const;
 
 function rateLimit(name: string, limit: number, key: RateLimit['key'], options: RateLimitOptions): RateLimit {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new TypeError(`wsgate: ${name}(limit): limit must be a positive integer, got ${String(limit)}`);
-  }
+  checkLimit(name, limit);
   checkStoreOptions(name, options, RATE_LIMIT_OPTIONS);
   return {
     limit,

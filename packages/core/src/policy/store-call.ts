@@ -100,6 +100,25 @@ export function checkStoreOptions(
   }
 }
 
+/** A limit's count: a positive integer, else a TypeError naming the factory. */
+export function checkLimit(factory: string, limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new TypeError(`wsgate: ${factory}(limit): limit must be a positive integer, got ${String(limit)}`);
+  }
+}
+
+/** The application's key function, its keys kept apart from the `ip:` and `route:` ones. */
+export function applicationKey<Info>(
+  factory: string,
+  key: (info: Info) => string | undefined,
+): (info: Info) => string | undefined {
+  if (typeof key !== 'function') throw new TypeError(`wsgate: ${factory}(limit, key): key must be a function`);
+  return (info) => {
+    const value = key(info);
+    return value === undefined ? undefined : `key:${value}`;
+  };
+}
+
 export function isPositiveNumber(value: unknown): boolean {
   return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }
