@@ -24,34 +24,12 @@ import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 import type { WebSocket } from 'ws';
+import { Latch } from '../contract/app.js';
 
 export const SECRET = 'do-not-leak-this-message';
 export const EVIL_VALUE = 'a\r\nSet-Cookie: pwned=1';
 /** handshakeTimeout of /hang and /late. */
 export const SHORT_DEADLINE_MS = 200;
-
-/** A gate for `await`s: open (passing through) unless held. */
-export class Latch {
-  #held: Promise<void> | undefined;
-  #open: (() => void) | undefined;
-
-  hold(): void {
-    if (this.#held !== undefined) return;
-    this.#held = new Promise((resolve) => {
-      this.#open = resolve;
-    });
-  }
-
-  release(): void {
-    this.#open?.();
-    this.#held = undefined;
-    this.#open = undefined;
-  }
-
-  wait(): Promise<void> {
-    return this.#held ?? Promise.resolve();
-  }
-}
 
 /** What the app saw, for the assertions. */
 export interface Probe {
