@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import selfsigned from 'selfsigned';
+import { selfSignedCredentials } from '../examples/chat-page/tls.js';
 import { killChildrenOnExit, stop, track } from './lib/children.js';
 import { log } from './lib/log.js';
 import { median, medianCi95, round } from './lib/stats.js';
@@ -69,22 +69,10 @@ async function quietStats(server) {
 }
 
 log('making a self-signed EC certificate');
-const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-  keyType: 'ec',
-  algorithm: 'sha256',
-  extensions: [
-    {
-      name: 'subjectAltName',
-      altNames: [
-        { type: 2, value: 'localhost' },
-        { type: 7, ip: '127.0.0.1' },
-      ],
-    },
-  ],
-});
+const credentials = await selfSignedCredentials();
 const server = track(
   fork(path.join(benchDir, 'servers/wsgate-core-tls.js'), [], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TLS_KEY_PEM: pems.private, TLS_CERT_PEM: pems.cert },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', TLS_KEY_PEM: credentials.key, TLS_CERT_PEM: credentials.cert },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   }),
 );

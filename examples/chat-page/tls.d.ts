@@ -9,6 +9,8 @@ export interface Credentials {
 }
 export function tlsRequested(env?: NodeJS.ProcessEnv): boolean;
 export function tlsCredentials(env?: NodeJS.ProcessEnv): Promise<Credentials>;
+/** A self-signed certificate for localhost, 127.0.0.1 and ::1, made now. */
+export function selfSignedCredentials(): Promise<Credentials>;
 export function createHttp2Server(
   credentials: Credentials,
   handler: (request: Http2ServerRequest, response: Http2ServerResponse) => void,

@@ -21,6 +21,11 @@ export async function tlsCredentials(env = process.env) {
   console.warn(
     'TLS_CERT and TLS_KEY are not set: serving a self-signed certificate for localhost and 127.0.0.1, made at start-up (browsers will ask before trusting it)',
   );
+  return selfSignedCredentials();
+}
+
+/** `{ key, cert }` in PEM: a self-signed certificate for localhost, 127.0.0.1 and ::1, made now. */
+export async function selfSignedCredentials() {
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec', // P-256: fast to make (RSA 2048 takes ~0.5 s)
     algorithm: 'sha256', // selfsigned's default is sha1
