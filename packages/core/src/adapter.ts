@@ -22,7 +22,6 @@ export { openAppConnect } from './app-connect.js';
 export {
   type AppUpgrade,
   type AppUpgradeOptions,
-  asksForWebSocket,
   isUpgradeToWebSocket,
   openAppUpgrade,
   upgradeOf,
@@ -36,7 +35,6 @@ export {
   isHttp2Server,
   serveExtendedConnect,
 } from './http2-server.js';
-export { pathOf } from './node.js';
 export { accept, admit } from './pipeline.js';
 export type { Route } from './route.js';
 export { socketPair } from './socket-pair.js';
@@ -52,9 +50,4 @@ export function defineRoute<Context>(
   handler: ConnectionHandler<Context>,
 ): Route<Context> {
   return compileRoute(path, gateState(gate).options, options, handler);
-}
-
-/** Reports a programming error (an adapter's handler that threw) where the gate reports its own. */
-export function reportError(gate: Gate, error: unknown, request: import('./facts.js').UpgradeRequest): void {
-  gateState(gate).events.report(error, request);
 }
