@@ -37,6 +37,9 @@ import { pairRatios, runSequential, summarize } from './lib/sequential.js';
 import { benchDir, describe, startAll, startLoadgen } from './lib/servers.js';
 import { round } from './lib/stats.js';
 
+/** New machine code per row (all repetitions) past which a server was not warmed up yet. */
+const JIT_NOTE_KIB = 64;
+
 const USAGE = `usage: node bench/run.js [--quick] [--only a,b] [--reps N] [--publish]
        node bench/run.js --paired [--quick] [--only a,b] [--interleave] [--rounds N] [--per-window N] [--publish]
        node bench/run.js --profile name[,name] [--quick] [--top N]
@@ -182,6 +185,11 @@ if (kind === 'profile') {
   const memoryNames = MEMORY_SERVERS.filter((n) => selected.includes(n));
   const memory = await runMemory(memoryNames, loadgen, cfg.memoryConnections, notes);
   await loadgen.stop();
+  const results = summarize(active, cfg.concurrency, runs);
+  const compiling = results.filter((r) => r.jitKiB > JIT_NOTE_KIB).map((r) => `${r.server} (${r.jitKiB} KiB)`);
+  if (compiling.length) {
+    notes.push(`still compiling in the measured windows: ${compiling.join(', ')}; their CPU includes V8's JIT`);
+  }
   const out = {
     ...header(),
     config: {
@@ -197,7 +205,7 @@ if (kind === 'profile') {
       loadAtEnd: round(os.loadavg()[0], 2),
     },
     servers: describe(servers),
-    results: summarize(active, cfg.concurrency, runs),
+    results,
     ratios: pairRatios(runs, 'handshakesPerSec'),
     cpuRatios: pairRatios(runs, 'serverCpuUsPerHandshake'),
     memory,

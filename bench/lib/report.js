@@ -28,6 +28,7 @@ export function sequentialReport(out, servers) {
         'GC us/hs',
         'GCs/1k hs',
         'alloc KiB/hs',
+        'JIT KiB',
         'failed',
       ],
       out.results.map((r) => [
@@ -41,9 +42,10 @@ export function sequentialReport(out, servers) {
         us(r.gcUsPerHandshake),
         r.gcPer1kHandshakes == null ? '-' : r.gcPer1kHandshakes.toFixed(1),
         r.allocBytesPerHandshake == null ? '-' : (r.allocBytesPerHandshake / 1024).toFixed(1),
+        r.jitKiB ?? '-',
         r.failed + (r.timedOut ? ' (time limit)' : ''),
       ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
   const notOk = servers.filter((s) => s.status !== 'ok');

@@ -58,6 +58,7 @@ export async function runSequential(active, loadgen, cfg, notes, memoryAllowance
           gcUsPerHandshake: r.gcUsPerHandshake,
           gcCount: r.gcCount,
           allocBytesPerHandshake: r.allocBytesPerHandshake,
+          jitCodeBytes: r.window.jitCodeBytes,
           openAtEnd: r.window.openAtEnd,
         };
         const key = `${s.name}@${c}`;
@@ -111,6 +112,8 @@ export function summarize(active, concurrency, runs) {
           0,
         ),
         spreadPct: spread(cells.map((x) => x.handshakesPerSec)),
+        // Machine code V8 added during this row's measured windows, all repetitions: ~0 once warmed up.
+        jitKiB: round(cells.reduce((a, x) => a + (x.jitCodeBytes ?? 0), 0) / 1024, 0),
         failed: cells.reduce((a, x) => a + x.failed, 0),
         timedOut: cells.some((x) => x.timedOut),
         reps: cells.length,

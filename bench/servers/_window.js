@@ -9,7 +9,8 @@
 // IPC (runner -> server):
 //   { type: 'window', id, phase: 'start', profile?: { path, intervalUs } } -> { type: 'window', id, waitedMs }
 //   { type: 'window', id, phase: 'end', meta? } -> { type: 'window', id, cpuUs, userUs, systemUs, gcCount, gcUs,
-//                                                    allocatedBytes, elapsedMs, waitedMs, openAtEnd, profilePath? }
+//                                                    allocatedBytes, jitCodeBytes, elapsedMs, waitedMs, openAtEnd,
+//                                                    profilePath? }
 // A profile is written as the inspector returns it, plus `benchMeta`: the runner's `meta` (server name,
 // handshake count) and the window's figures, so bench/top.js can give µs per handshake.
 
@@ -78,6 +79,15 @@ function allocated(heap0, heap1, { statistics }) {
   return bytes;
 }
 
+/**
+ * Machine code and its metadata on the V8 heap. It grows while V8 is still compiling the server's hot
+ * functions, which is CPU in the window that a warmed-up server does not spend: the bench warms every
+ * server until this stays flat (see config.js), and reports it so that a run shows when it did not.
+ */
+function codeBytes() {
+  return v8.getHeapCodeStatistics().code_and_metadata_size;
+}
+
 async function start({ profile }) {
   if (open) throw new Error('a window is already open');
   const [waitedMs] = await quiet();
@@ -94,7 +104,9 @@ async function start({ profile }) {
   collecting = true;
   const gcProfiler = new v8.GCProfiler();
   gcProfiler.start();
+  const code0 = codeBytes();
   open = {
+    code0,
     gcProfiler,
     heap0: v8.getHeapStatistics().used_heap_size,
     cpu: process.cpuUsage(),
@@ -112,6 +124,7 @@ async function end({ meta }) {
   const cpu = process.cpuUsage(open.cpu);
   const t1 = performance.now();
   const heap1 = v8.getHeapStatistics().used_heap_size;
+  const jitCodeBytes = codeBytes() - open.code0;
   const { t0, session, profilePath, gcProfiler, heap0 } = open;
   open = null;
   const allocatedBytes = allocated(heap0, heap1, gcProfiler.stop());
@@ -134,6 +147,7 @@ async function end({ meta }) {
     gcCount,
     gcUs: gcMs * 1000,
     allocatedBytes,
+    jitCodeBytes,
     elapsedMs: t1 - t0,
     waitedMs,
     openAtEnd,
