@@ -3,7 +3,7 @@
  * a handshake reads plain fields and a bad option is a TypeError at setup, never a surprise per request.
  */
 
-import type { FrameOptions, PerMessageDeflateOptions } from './engine/ws.js';
+import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from './engine/ws.js';
 import type { SubprotocolSelector } from './handshake/subprotocol.js';
 import { checkRouteOptions } from './options.js';
 import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
@@ -103,7 +103,8 @@ export function compileRoute<Context>(
     protocolToken: merged.protocolToken,
     perMessageDeflate: deflate === true ? {} : deflate === false ? undefined : deflate,
     handshakeTimeout: defaultHandshakeTimeout(merged),
-    frames: { ...merged.frames, maxPayload: merged.maxPayload ?? DEFAULT_MAX_PAYLOAD },
+    // ws's server defaults filled in once here: every connection then hands ws this same object.
+    frames: { ...SERVER_SOCKET_DEFAULTS, ...merged.frames, maxPayload: merged.maxPayload ?? DEFAULT_MAX_PAYLOAD },
     quotas: merged.quotas ?? [],
     rateLimits: merged.rateLimits ?? [],
     legacy: merged.legacy ?? [],

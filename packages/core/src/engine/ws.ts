@@ -54,8 +54,11 @@ export interface FrameOptions {
   closeTimeout?: number;
 }
 
-/** ws's WebSocketServer defaults for what a server-side socket reads from its constructor options. */
-const SERVER_SOCKET_DEFAULTS = { autoPong: true, closeTimeout: 30_000 };
+/**
+ * ws's WebSocketServer defaults for what a server-side socket reads from its constructor options: a route
+ * puts them into its `frames` once (route.ts), so that a connection costs no options object of its own.
+ */
+export const SERVER_SOCKET_DEFAULTS = { autoPong: true, closeTimeout: 30_000 } as const;
 
 export interface NegotiatedDeflate {
   readonly header: string;
@@ -93,10 +96,7 @@ export function startWebSocket(
   deflate: NegotiatedDeflate | undefined,
   options: FrameOptions,
 ): WebSocketType {
-  const websocket = new WebSocket(null as unknown as string, undefined, {
-    ...SERVER_SOCKET_DEFAULTS,
-    ...options,
-  } as never);
+  const websocket = new WebSocket(null as unknown as string, undefined, options as never);
   const internals = websocket as unknown as ServerSideWebSocket;
   if (protocol !== undefined) internals._protocol = protocol;
   if (deflate !== undefined) internals._extensions[WebSocket.PerMessageDeflate.extensionName] = deflate.extension;

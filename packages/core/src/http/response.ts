@@ -57,19 +57,24 @@ export function formatRejection(rejection: Rejection, method?: string): Buffer {
 
 /**
  * The head that accepts a handshake: its status line, the handshake's `own` lines (values checked as they
- * are written), then the caller's `extra` ones, which may not repeat or contradict them.
+ * are written), then the caller's `extra` ones, which may not repeat or contradict them. On every accepted
+ * handshake, so it makes no array per field and skips an empty `extra`.
  */
 export function formatAcceptance(statusLine: string, own: HeaderFields, extra: HeaderFields): string {
-  let lines = '';
-  for (const name of Object.keys(own)) {
+  let head = `${statusLine}\r\n`;
+  for (const name in own) {
     const value = own[name];
     if (value === undefined) continue;
-    for (const text of fieldValues(value)) {
-      if (!isFieldValue(text)) throw new WsgateTypeError('UNSAFE_HEADER', `refusing header ${name}: unsafe value`);
-      lines += `${name}: ${text}\r\n`;
-    }
+    if (typeof value === 'string') head += ownLine(name, value);
+    else for (const text of fieldValues(value)) head += ownLine(name, text);
   }
-  return `${statusLine}\r\n${lines}${formatHeaderLines('handshake', extra)}\r\n`;
+  for (const _ in extra) return `${head}${formatHeaderLines('handshake', extra)}\r\n`;
+  return `${head}\r\n`;
+}
+
+function ownLine(name: string, text: string): string {
+  if (!isFieldValue(text)) throw new WsgateTypeError('UNSAFE_HEADER', `refusing header ${name}: unsafe value`);
+  return `${name}: ${text}\r\n`;
 }
 
 /** The Rejection constructor allows only these; checked again here because this is where bytes are made. */
