@@ -27,8 +27,9 @@ export {
   upgradeOf,
   upgradeRequired,
 } from './app-upgrade.js';
-export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
+export type { FrameworkView, TransportName, UpgradeRequest, WireFacts } from './facts.js';
 export type { Handshake } from './handshake.js';
+export { hasHeader } from './http/raw-headers.js';
 export {
   type ExtendedConnectListener,
   type Http2UpgradeServer,

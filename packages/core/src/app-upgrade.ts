@@ -190,6 +190,12 @@ class PendingAppUpgrade implements AppUpgrade {
   taken = false;
   /** How the handshake ended while the app was still at work, until the app reaches the route. */
   #ended: { readonly status: number | undefined } | undefined;
+  /**
+   * Whether the response still writes to the socket: kept here rather than read off `response.socket`,
+   * because a framework may swap the response's prototype (Express does), which makes every read of it a
+   * cache miss in V8.
+   */
+  #attached = true;
 
   constructor(
     handshake: Handshake | undefined,
@@ -222,7 +228,7 @@ class PendingAppUpgrade implements AppUpgrade {
     }
     if (this.taken || handshake === undefined || !handshake.pending || response.headersSent) return false;
     this.taken = true;
-    if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
+    this.#detach();
     return true;
   }
 
@@ -239,9 +245,15 @@ class PendingAppUpgrade implements AppUpgrade {
       if (response.headersSent) return; // the app's own answer: it ends the connection when it finishes
       this.taken = true;
     }
-    if (response.socket === this.socket) response.detachSocket(this.socket as Socket);
+    this.#detach();
     if (inApp && meanwhile) this.#ended = { status };
     else this.#finish(status);
+  }
+
+  #detach(): void {
+    if (!this.#attached) return;
+    this.#attached = false;
+    this.response.detachSocket(this.socket as Socket);
   }
 
   #finish(status: number | undefined): void {

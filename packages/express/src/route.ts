@@ -5,6 +5,7 @@
  * 426, through Express's response.
  */
 
+import type { ServerResponse } from 'node:http';
 import { type Connection, Gate } from '@wsgate/core';
 import {
   accept,
@@ -94,37 +95,41 @@ export function websocketRoute(
   const connect = (socket: WebSocket, connection: Connection<unknown>) =>
     handler(socket, connection.request as Request, connection.context, connection);
   const compiled = new Map<Gate, Route<unknown>>();
-  if (owner === undefined) defineRoute(checkingGate(), label, options, connect);
-  else compiled.set(owner, defineRoute(owner, label, options, connect));
-  const routeFor = (gate: Gate) => {
-    let route = compiled.get(gate);
-    if (route === undefined) {
-      route = defineRoute(gate, label, options, connect);
-      compiled.set(gate, route);
-    }
+  const routes = new Set<Route<unknown>>();
+  const compile = (gate: Gate) => {
+    const route = defineRoute(gate, label, options, connect);
+    compiled.set(gate, route);
+    routes.add(route);
     return route;
   };
+  if (owner === undefined) defineRoute(checkingGate(), label, options, connect);
+  else compile(owner);
+  const routeFor = (gate: Gate) => compiled.get(gate) ?? compile(gate);
 
   const entry = function websocketOnly(req: Request, res: Response, next: NextFunction): void {
-    const handshake = upgradeOf(req)?.handshake;
+    const upgrade = upgradeOf(req);
     const gate = gateOf(req);
-    if (handshake === undefined || gate === undefined) {
+    if (upgrade?.handshake === undefined || gate === undefined) {
       notAnUpgrade(req, res);
       return;
     }
+    const { handshake } = upgrade;
+    const view = new ExpressView(req, handshake.transport.wire, upgrade.response as ServerResponse);
     // Synchronous unless a policy is not: then the route's middleware runs in this same turn.
-    const admitted = admit(handshake, routeFor(gate), new ExpressView(req));
+    const admitted = admit(handshake, routeFor(gate), view);
     if (admitted === true) next();
     else if (admitted !== false) admitted.then((ok) => ok && next(), next);
   };
 
   const last = function websocketHandshake(req: Request): void {
     const upgrade = upgradeOf(req);
-    const gate = gateOf(req);
+    const handshake = upgrade?.handshake;
+    // The route this route's entry admitted the handshake for, this request's gate's: nothing to look up.
+    const route = handshake?.admitted?.route;
     // take() is false when the client went away, the deadline passed, or a middleware has already started
     // a response and still called next(): that response is the answer.
-    if (upgrade?.handshake === undefined || gate === undefined || !upgrade.take()) return;
-    void accept(upgrade.handshake, routeFor(gate), new ExpressView(req));
+    if (handshake === undefined || route === undefined || !routes.has(route) || !upgrade?.take()) return;
+    void accept(handshake, route);
   };
 
   return [entry, ...middleware, last];
