@@ -258,7 +258,7 @@ class PendingAppUpgrade implements AppUpgrade {
 
   #finish(status: number | undefined): void {
     const response = this.response;
-    if (response.writableEnded || !this.#observed(response)) return;
+    if (!this.#observed(response) || response.writableEnded) return;
     if (status === undefined) {
       response.destroy(); // the client went away: the exchange did not complete
       return;
