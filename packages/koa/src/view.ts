@@ -4,20 +4,26 @@
  */
 
 import { parseCookieHeader } from '@wsgate/core';
-import type { FrameworkView } from '@wsgate/core/adapter';
+import { type FrameworkView, hasHeader, type WireFacts } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 
 type Context = Koa.ParameterizedContext;
 
 export class KoaView implements FrameworkView {
   readonly #ctx: Context;
+  readonly #wire: WireFacts;
 
-  constructor(ctx: Context) {
+  constructor(ctx: Context, wire: WireFacts) {
     this.#ctx = ctx;
+    this.#wire = wire;
   }
 
-  get secure(): boolean {
-    return this.#ctx.secure;
+  /**
+   * Koa's scheme differs from the connection's own only through X-Forwarded-Proto under `app.proxy`: without
+   * that header, undefined says "the wire's", and Koa is not asked.
+   */
+  get secure(): boolean | undefined {
+    return hasHeader(this.#wire.headers, 'x-forwarded-proto') ? this.#ctx.secure : undefined;
   }
 
   /**
@@ -26,7 +32,7 @@ export class KoaView implements FrameworkView {
    */
   get host(): string | undefined {
     const ctx = this.#ctx;
-    if (!ctx.app.proxy || ctx.req.headers['x-forwarded-host'] === undefined) return undefined;
+    if (!ctx.app.proxy || !hasHeader(this.#wire.headers, 'x-forwarded-host')) return undefined;
     return ctx.host || undefined;
   }
 
