@@ -13,6 +13,7 @@
  * server ignore Upgrade), on a connection that closes after the response; on a WebSocket route it gets 426.
  */
 
+import { EventEmitter } from 'node:events';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -176,9 +177,16 @@ function responseOver(request: IncomingMessage, socket: Duplex): ServerResponse 
   return response;
 }
 
+/**
+ * Node's own methods, called on the response rather than looked up on it: a framework may give the response
+ * a new prototype (Express does), after which every lookup on it misses V8's inline caches.
+ */
+const { detachSocket } = ServerResponse.prototype;
+const { listenerCount } = EventEmitter.prototype;
+
 /** Someone besides the core (its own `appFinished`) listens for the response to finish: a logger, say. */
 function hasFinishListeners(response: ServerResponse): boolean {
-  return response.listenerCount('finish') > 1;
+  return listenerCount.call(response, 'finish') > 1;
 }
 
 class PendingAppUpgrade implements AppUpgrade {
@@ -253,7 +261,7 @@ class PendingAppUpgrade implements AppUpgrade {
   #detach(): void {
     if (!this.#attached) return;
     this.#attached = false;
-    this.response.detachSocket(this.socket as Socket);
+    detachSocket.call(this.response, this.socket as Socket);
   }
 
   #finish(status: number | undefined): void {
