@@ -124,7 +124,7 @@ export function websocketRoute(
   const last = function websocketHandshake(req: Request): void {
     const upgrade = upgradeOf(req);
     const handshake = upgrade?.handshake;
-    // The route this route's entry admitted the handshake for, this request's gate's: nothing to look up.
+    // Compiled for this request's gate, and admitted by this route's entry: no need to look the gate up again.
     const route = handshake?.admitted?.route;
     // take() is false when the client went away, the deadline passed, or a middleware has already started
     // a response and still called next(): that response is the answer.
