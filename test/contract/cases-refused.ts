@@ -238,6 +238,22 @@ export const refusedCases: readonly Case[] = [
     request: { path: '/ws', headers: { Connection: 'keep-alive' } },
     expect: upgradeRequired('GET', /^upgrade$/i),
   },
+  // RFC 9112 §9.6: a client that said close, or an HTTP/1.0 one without keep-alive, is answered and let go.
+  {
+    name: 'a plain GET with Connection: close',
+    request: { path: '/ws', plain: true, headers: { Connection: 'close' } },
+    expect: upgradeRequired('GET', /^upgrade, close$/i, true),
+  },
+  {
+    name: 'Upgrade: websocket with Connection: close (an ordinary request to Node)',
+    request: { path: '/ws', headers: { Connection: 'close' } },
+    expect: upgradeRequired('GET', /^upgrade, close$/i, true),
+  },
+  {
+    name: 'a plain HTTP/1.0 GET',
+    request: { path: '/ws', plain: true, version: 'HTTP/1.0' },
+    expect: upgradeRequired('GET', /^upgrade, close$/i, true),
+  },
   // An upgrade request's connection is not reused: its 426 says close.
   {
     name: 'Upgrade: h2c (curl --http2)',
