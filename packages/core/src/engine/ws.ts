@@ -96,7 +96,11 @@ export function startWebSocket(
   deflate: NegotiatedDeflate | undefined,
   options: FrameOptions,
 ): WebSocketType {
-  const websocket = new WebSocket(null as unknown as string, undefined, options as never);
+  // A route's frames carry the defaults already (the usual case: no object per connection); other callers'
+  // options get them here, as the FrameOptions contract says.
+  const settings =
+    'autoPong' in options && 'closeTimeout' in options ? options : { ...SERVER_SOCKET_DEFAULTS, ...options };
+  const websocket = new WebSocket(null as unknown as string, undefined, settings as never);
   const internals = websocket as unknown as ServerSideWebSocket;
   if (protocol !== undefined) internals._protocol = protocol;
   if (deflate !== undefined) internals._extensions[WebSocket.PerMessageDeflate.extensionName] = deflate.extension;
