@@ -25,7 +25,6 @@ export {
   isUpgradeToWebSocket,
   openAppUpgrade,
   upgradeOf,
-  upgradeRequired,
 } from './app-upgrade.js';
 export type { FrameworkView, TransportName, UpgradeRequest, WireFacts } from './facts.js';
 export type { Handshake } from './handshake.js';
@@ -39,6 +38,7 @@ export {
 export { accept, admit } from './pipeline.js';
 export type { Route } from './route.js';
 export { socketPair } from './socket-pair.js';
+export { upgradeRequired } from './upgrade-required.js';
 
 /**
  * Compiles a route over the gate's options (its defaults), once, when the app defines it: a bad option

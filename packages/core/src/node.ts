@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { asksForWebSocket, openAppUpgrade, upgradeOf, upgradeRequired } from './app-upgrade.js';
+import { asksForWebSocket, openAppUpgrade, upgradeOf } from './app-upgrade.js';
 import type { Gate } from './gate.js';
 import type { GateState } from './gate-state.js';
 import { closeAfterFlush, formatRejection } from './http/response.js';
@@ -23,6 +23,7 @@ import type { Route } from './route.js';
 import { chooseHttp1Transport } from './transport/choose.js';
 import { Http2Transport } from './transport/http2.js';
 import { socketIsFree, whenSocketFree } from './transport/pending-socket.js';
+import { upgradeRequired } from './upgrade-required.js';
 
 export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
