@@ -95,16 +95,16 @@ export function websocketRoute(
   const connect = (socket: WebSocket, connection: Connection<unknown>) =>
     handler(socket, connection.request as Request, connection.context, connection);
   const compiled = new Map<Gate, Route<unknown>>();
-  const routes = new Set<Route<unknown>>();
-  const compile = (gate: Gate) => {
-    const route = defineRoute(gate, label, options, connect);
-    compiled.set(gate, route);
-    routes.add(route);
+  if (owner === undefined) defineRoute(checkingGate(), label, options, connect);
+  else compiled.set(owner, defineRoute(owner, label, options, connect));
+  const routeFor = (gate: Gate) => {
+    let route = compiled.get(gate);
+    if (route === undefined) {
+      route = defineRoute(gate, label, options, connect);
+      compiled.set(gate, route);
+    }
     return route;
   };
-  if (owner === undefined) defineRoute(checkingGate(), label, options, connect);
-  else compile(owner);
-  const routeFor = (gate: Gate) => compiled.get(gate) ?? compile(gate);
 
   const entry = function websocketOnly(req: Request, res: Response, next: NextFunction): void {
     const upgrade = upgradeOf(req);
@@ -124,11 +124,12 @@ export function websocketRoute(
   const last = function websocketHandshake(req: Request): void {
     const upgrade = upgradeOf(req);
     const handshake = upgrade?.handshake;
-    // Compiled for this request's gate, and admitted by this route's entry: no need to look the gate up again.
+    // The route this route's entry admitted the handshake for (its handler is this route's `connect`): compiled
+    // for this request's gate, so the gate need not be looked up again.
     const route = handshake?.admitted?.route;
     // take() is false when the client went away, the deadline passed, or a middleware has already started
     // a response and still called next(): that response is the answer.
-    if (handshake === undefined || route === undefined || !routes.has(route) || !upgrade?.take()) return;
+    if (handshake === undefined || route?.handler !== connect || !upgrade?.take()) return;
     void accept(handshake, route);
   };
 
