@@ -10,7 +10,10 @@ import type { RejectionCode } from './rejection.js';
 
 export interface HandshakeEvent {
   readonly outcome: 'accept' | 'reject' | 'abort';
-  /** The rejection code, or `CLIENT_GONE` for an abort; undefined when accepted. */
+  /**
+   * The rejection code; for an abort `CLIENT_GONE`, or `HANDSHAKE_TIMEOUT` when the deadline passed before the
+   * application's own answer could be delivered (the stream reset, the socket destroyed); undefined when accepted.
+   */
   readonly code: RejectionCode | 'CLIENT_GONE' | undefined;
   readonly status: number | undefined;
   readonly route: string | undefined;

@@ -18,17 +18,26 @@ export interface GateOptions extends RouteOptions<unknown>, EventOptions {
   hosts?: HostPolicy | readonly string[];
   /** Handshakes allowed in flight at once; the excess gets 503 OVERLOADED. Default 1024. */
   maxPending?: number;
+  /**
+   * Handshakes allowed in flight at once on one connection, so that no client takes the whole of
+   * `maxPending`: an HTTP/2 connection carries many extended CONNECTs (an HTTP/1.1 one, one upgrade).
+   * The excess gets 503 OVERLOADED. Default a sixteenth of `maxPending` (64), at least 1.
+   */
+  maxPendingPerConnection?: number;
   /** Secrets for signed cookies; the first signs, all verify (rotation). */
   cookieSecret?: string | readonly string[];
   parseCookies?: CookieParser;
 }
 
 const DEFAULT_MAX_PENDING = 1024;
+/** The share of `maxPending` one connection may hold by default. */
+const DEFAULT_CONNECTION_SHARE = 16;
 
 export class GateState {
   readonly options: GateOptions;
   readonly hostPolicy: HostPolicy;
   readonly maxPending: number;
+  readonly maxPendingPerConnection: number;
   /** The deadline that runs from the request until a route says otherwise. */
   readonly handshakeTimeout: number;
   readonly cookies: CookieSource;
@@ -38,6 +47,8 @@ export class GateState {
   readonly sessions = new Set<Http2Session>();
   pending = 0;
   closing = false;
+  /** Handshakes in flight per connection that may carry several (an HTTP/2 session); absent at 0. */
+  readonly #pendingOn = new Map<object, number>();
   /** One 'close' listener for every socket of this gate: `this` is the socket that closed. */
   readonly #untrack: (this: WebSocket) => void;
 
@@ -47,6 +58,8 @@ export class GateState {
     this.hostPolicy =
       hosts === undefined ? defaultHostPolicy() : typeof hosts === 'function' ? hosts : allowHosts(hosts);
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.maxPendingPerConnection =
+      options.maxPendingPerConnection ?? Math.max(1, Math.ceil(this.maxPending / DEFAULT_CONNECTION_SHARE));
     this.handshakeTimeout = defaultHandshakeTimeout(options);
     const secret = options.cookieSecret;
     this.cookies = {
@@ -71,11 +84,29 @@ export class GateState {
     return undefined;
   }
 
-  /** Shutdown, then the cap on handshakes in flight. */
-  checkCapacity(): Rejection | undefined {
+  /** Shutdown, then the cap on handshakes in flight: the connection's share of it, then the whole. */
+  checkCapacity(connection: object | undefined): Rejection | undefined {
     if (this.closing) return reject.shuttingDown;
+    if (connection !== undefined && (this.#pendingOn.get(connection) ?? 0) >= this.maxPendingPerConnection) {
+      return reject.overloaded;
+    }
     if (this.pending >= this.maxPending) return reject.overloaded;
     return undefined;
+  }
+
+  /** A handshake in flight, on `connection` when it may carry several. */
+  hold(connection: object | undefined): void {
+    this.pending++;
+    if (connection !== undefined) this.#pendingOn.set(connection, (this.#pendingOn.get(connection) ?? 0) + 1);
+  }
+
+  /** The handshake's slot comes back. */
+  release(connection: object | undefined): void {
+    this.pending--;
+    if (connection === undefined) return;
+    const held = (this.#pendingOn.get(connection) ?? 1) - 1;
+    if (held <= 0) this.#pendingOn.delete(connection);
+    else this.#pendingOn.set(connection, held);
   }
 
   track(socket: WebSocket): void {

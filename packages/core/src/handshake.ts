@@ -48,7 +48,7 @@ export class Handshake implements DecisionInputs {
     this.transport = transport;
     this.deadline = new Deadline(started);
     this.response = response;
-    gate.pending++;
+    gate.hold(transport.connection);
     // Watching the client and the deadline matters only if the handshake outlives this turn of the event
     // loop (an async hook or middleware): most complete before, and skip the cost.
     armLater(this);
@@ -146,8 +146,14 @@ export class Handshake implements DecisionInputs {
 
   #setDeadline(ms: number): void {
     this.deadline.set(ms, () => {
-      // The application has started its own answer: it is no longer ours to replace.
-      if (this.response?.headersSent) return;
+      if (this.response?.headersSent) {
+        // The application has started its own answer, no longer ours to replace, and it is still not
+        // delivered: a client that reads nothing (a zero flow-control window, RFC 9113 §6.9) would hold
+        // this slot for as long as it likes. The slot comes back at the deadline whatever the client does.
+        this.transport.abandon();
+        this.#finish('abort', 'HANDSHAKE_TIMEOUT', undefined);
+        return;
+      }
       this.reject(reject.handshakeTimeout);
     });
   }
@@ -164,7 +170,7 @@ export class Handshake implements DecisionInputs {
   #settle(failed: boolean): void {
     this.#done = true;
     this.deadline.clear();
-    this.gate.pending--;
+    this.gate.release(this.transport.connection);
     this.transport.unwatch();
     if (failed) this.deadline.abort();
   }

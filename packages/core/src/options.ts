@@ -25,6 +25,7 @@ const GATE_OPTIONS = {
   ...ROUTE_OPTIONS,
   hosts: "a HostPolicy function or an array of host patterns (e.g. ['app.example.com', 'localhost:*'])",
   maxPending: 'a number of handshakes',
+  maxPendingPerConnection: 'a number of handshakes (at least 1)',
   cookieSecret: 'a secret string or an array of them (the first signs, all verify)',
   parseCookies: 'a function (header) => record',
   onEvent: 'a function (event) => void',
@@ -82,6 +83,8 @@ function valid(name: string, value: unknown): boolean {
     case 'maxPayload':
     case 'maxPending':
       return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    case 'maxPendingPerConnection':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1;
     case 'frames':
       return isPlainObject(value);
     case 'quotas':

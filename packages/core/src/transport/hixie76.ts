@@ -94,6 +94,10 @@ export class Hixie76Transport implements Transport {
     this.#pending.unwatch();
   }
 
+  abandon(): void {
+    this.#pending.socket.destroy();
+  }
+
   /** §5.1: the eight key bytes, awaited (under the deadline) before the decision. False if the client left. */
   ready(): Promise<boolean> {
     return this.#pending.waitFor(HIXIE76_KEY3_LENGTH);
