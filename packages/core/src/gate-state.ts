@@ -6,6 +6,7 @@
 import type { Http2Session } from 'node:http2';
 import type { WebSocket } from 'ws';
 import { type EventOptions, GateEvents } from './events.js';
+import { SessionPing } from './lifecycle/session-ping.js';
 import type { UpgradeRequest } from './facts.js';
 import type { CookieParser } from './policy/cookies.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
@@ -24,6 +25,12 @@ export interface GateOptions extends RouteOptions<unknown>, EventOptions {
    * The excess gets 503 OVERLOADED. Default a sixteenth of `maxPending` (64), at least 1.
    */
   maxPendingPerConnection?: number;
+  /**
+   * How often an HTTP/2 session that carried a WebSocket handshake is pinged (RFC 9113 §6.7); one that has
+   * not answered a ping by the next is destroyed, with its streams, so that a client gone without a word
+   * keeps no descriptor, WebSocket or quota lease. Milliseconds, default 30 s; 0 disables.
+   */
+  http2PingInterval?: number;
   /** Secrets for signed cookies; the first signs, all verify (rotation). */
   cookieSecret?: string | readonly string[];
   parseCookies?: CookieParser;
@@ -32,6 +39,7 @@ export interface GateOptions extends RouteOptions<unknown>, EventOptions {
 const DEFAULT_MAX_PENDING = 1024;
 /** The share of `maxPending` one connection may hold by default. */
 const DEFAULT_CONNECTION_SHARE = 16;
+const DEFAULT_HTTP2_PING_INTERVAL = 30_000;
 
 export class GateState {
   readonly options: GateOptions;
@@ -45,6 +53,7 @@ export class GateState {
   readonly sockets = new Set<WebSocket>();
   /** HTTP/2 sessions the gate took a stream on: `close()` ends them (Node 20's `server.close()` does not). */
   readonly sessions = new Set<Http2Session>();
+  readonly sessionPing: SessionPing;
   pending = 0;
   closing = false;
   /** Handshakes in flight per connection that may carry several (an HTTP/2 session); absent at 0. */
@@ -67,6 +76,7 @@ export class GateState {
       parser: options.parseCookies,
     };
     this.events = new GateEvents(options);
+    this.sessionPing = new SessionPing(this.sessions, options.http2PingInterval ?? DEFAULT_HTTP2_PING_INTERVAL);
     const sockets = this.sockets;
     this.#untrack = function untrack(this: WebSocket) {
       sockets.delete(this);
@@ -119,5 +129,6 @@ export class GateState {
     const sessions = this.sessions;
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    this.sessionPing.start();
   }
 }
