@@ -22,6 +22,7 @@ import {
   hixie76Challenge,
   hixie76Keys,
   hixie76Location,
+  hixie76ResourceName,
   hixie76OwnFields,
 } from '../handshake/hixie76.js';
 import {
@@ -118,7 +119,7 @@ export class Hixie76Transport implements Transport {
     const answer = hixie76Challenge(keys.number1, keys.number2, bytes.subarray(0, HIXIE76_KEY3_LENGTH));
     const own = hixie76OwnFields({
       origin: singleHeader(this.request.rawHeaders, 'origin'),
-      location: hixie76Location(site.secure, site.host, this.request.url ?? '/'),
+      location: hixie76Location(site.secure, site.host, hixie76ResourceName(this.request.url ?? '/')),
       protocol: accept.protocol,
     });
     const head = formatAcceptance(HIXIE76_STATUS_LINE, own, accept.headers);
