@@ -7,6 +7,7 @@
 import { channel } from 'node:diagnostics_channel';
 import type { TransportName, UpgradeRequest } from './facts.js';
 import type { RejectionCode } from './rejection.js';
+import { logText } from './util/log-text.js';
 
 export interface HandshakeEvent {
   readonly outcome: 'accept' | 'reject' | 'abort';
@@ -74,9 +75,10 @@ export class GateEvents {
       }
     }
     if (log) {
-      // The path without its query: a query may carry a token.
-      const path = route ?? (request.url ?? '').split('?')[0];
-      console.warn(`wsgate: refused ${status} ${code} ${path} (${transport}, ${durationMs.toFixed(1)} ms)`);
+      // The path without its query: a query may carry a token. What the client sent is escaped and bounded.
+      const path = logText(route ?? (request.url ?? '').split('?')[0] ?? '');
+      const what = `${String(status)} ${logText(String(code))}`;
+      console.warn(`wsgate: refused ${what} ${path} (${logText(transport)}, ${durationMs.toFixed(1)} ms)`);
     }
   }
 
