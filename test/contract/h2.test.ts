@@ -45,7 +45,7 @@ describe.each(h2ServerKinds)('%s over HTTP/2', (_kind, factory) => {
     // RFC 9113 §6.9 lets a client announce a zero window: the app's 401 body on /auth never leaves the server.
     const maxPending = 128;
     const share = maxPending / 16;
-    const { server, origin } = await start({ gate: { maxPending, handshakeTimeout: 300 } });
+    const { server, origin } = await start({ gate: { maxPending, handshakeTimeout: 1_000 } });
     const attacker = await session(origin, { settings: { initialWindowSize: 0 } });
     const statuses = await Promise.all(
       Array.from({ length: maxPending + 32 }, () =>
@@ -99,8 +99,12 @@ describe.each(h2ServerKinds)('%s over HTTP/2', (_kind, factory) => {
     const holder = await session(viaRelay);
     const { response } = requestH2(holder, '/quota', { headers: { ...authority, 'x-quota-key': 'ada' } });
     expect((await response)[':status']).toBe(200);
+    // While its client answers, the lease is held: the same key is refused.
+    const probe = await session(origin);
+    const refused = await requestH2(probe, '/quota', { headers: { 'x-quota-key': 'ada' } }).response;
+    expect([refused[':status'], refused['wsgate-code']]).toEqual([429, 'QUOTA_EXCEEDED']);
+    probe.destroy();
     relay.blackHole(holder.socket.localPort as number);
-    expect(sessions.size).toBe(6);
 
     await eventually(() => sessions.size === 0 && server.gate.connections.size === 0, 5_000, 'sessions gone');
     const next = await openWebSocketH2(origin, '/quota', { headers: { 'x-quota-key': 'ada' } });
