@@ -46,6 +46,12 @@ export function openAppConnect(
     get headersSent() {
       return response.headersSent && !transport.wrote;
     },
+    get writableEnded() {
+      return response.writableEnded;
+    },
+    get statusCode() {
+      return response.statusCode;
+    },
   };
   const handshake = open(state, transport, appResponse);
   if (handshake === undefined) return;

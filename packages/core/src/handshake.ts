@@ -19,6 +19,9 @@ import type { CookieSource } from './upgrade.js';
 /** The framework's response an adapter made for the request (node:http's, or node:http2's compat one). */
 export interface AppResponse {
   readonly headersSent: boolean;
+  /** Whether the app has ended its answer (`end()` called), delivered or not. */
+  readonly writableEnded: boolean;
+  readonly statusCode: number;
 }
 
 /** Who watches a handshake end: the app's response over its socket or stream. */
@@ -146,16 +149,26 @@ export class Handshake implements DecisionInputs {
 
   #setDeadline(ms: number): void {
     this.deadline.set(ms, () => {
-      if (this.response?.headersSent) {
-        // The application has started its own answer, no longer ours to replace, and it is still not
-        // delivered: a client that reads nothing (a zero flow-control window, RFC 9113 §6.9) would hold
-        // this slot for as long as it likes. The slot comes back at the deadline whatever the client does.
-        this.transport.abandon();
-        this.#finish('abort', 'HANDSHAKE_TIMEOUT', undefined);
-        return;
-      }
-      this.reject(reject.handshakeTimeout);
+      const response = this.response;
+      if (response?.headersSent) this.#appAnswerAtDeadline(response);
+      else this.reject(reject.handshakeTimeout);
     });
+  }
+
+  /**
+   * The deadline passed after the application began its own answer, which is no longer ours to replace.
+   * The slot comes back now, whatever the client does. An answer the app has ended that is still not
+   * delivered is one the client does not take (it reads nothing: a zero flow-control window, RFC 9113
+   * §6.9, would hold the slot for as long as it likes): it is dropped with its stream or socket. One the
+   * app is still writing is the app's, as any response is.
+   */
+  #appAnswerAtDeadline(response: AppResponse): void {
+    if (!response.writableEnded) {
+      this.answeredByApp(response.statusCode);
+      return;
+    }
+    this.transport.abandon();
+    this.#finish('abort', 'HANDSHAKE_TIMEOUT', undefined);
   }
 
   #finish(outcome: HandshakeEvent['outcome'], code: HandshakeEvent['code'], status: number | undefined): void {
