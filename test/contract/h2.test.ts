@@ -4,9 +4,9 @@
 import type { ClientHttp2Session } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { closeSocket, openSession, openWebSocketH2, readBody, refusedH2, requestH2 } from '../h2/client.js';
 import { eventually } from '../abuse/raw.js';
-import { startRelay, type Relay } from './h2-relay.js';
+import { closeSocket, openSession, openWebSocketH2, readBody, refusedH2, requestH2 } from '../h2/client.js';
+import { type Relay, startRelay } from './h2-relay.js';
 import { type ContractServer, h2ServerKinds, type ServerOptions } from './servers/index.js';
 
 const running: ContractServer[] = [];

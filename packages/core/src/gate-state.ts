@@ -6,8 +6,8 @@
 import type { Http2Session } from 'node:http2';
 import type { WebSocket } from 'ws';
 import { type EventOptions, GateEvents } from './events.js';
-import { SessionPing } from './lifecycle/session-ping.js';
 import type { UpgradeRequest } from './facts.js';
+import { SessionPing } from './lifecycle/session-ping.js';
 import type { CookieParser } from './policy/cookies.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
 import { type Rejection, reject } from './rejection.js';

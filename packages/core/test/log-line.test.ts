@@ -11,7 +11,12 @@ afterEach(async () => {
   await closeH2Servers();
 });
 
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** Whether `text` holds a control character a terminal would act on (C0, DEL, C1, U+2028/9). */
+const hasControl = (text: string) =>
+  [...text].some((char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+  });
 
 describe('the log line of a refused handshake', () => {
   it('escapes the C0 and C1 controls a client put in :path, and bounds its length', async () => {
@@ -26,8 +31,10 @@ describe('the log line of a refused handshake', () => {
     }
     await expect.poll(() => lines.length).toBe(2);
     const [controls, long] = lines as [string, string];
-    expect(controls).toBe(`wsgate: refused 404 NOT_FOUND /x\\x9b2J\\x85y (h2, ${/, ([\d.]+ ms)\)$/.exec(controls)?.[1]})`);
-    expect(controls).not.toMatch(CONTROLS);
+    expect(controls).toBe(
+      `wsgate: refused 404 NOT_FOUND /x\\x9b2J\\x85y (h2, ${/, ([\d.]+ ms)\)$/.exec(controls)?.[1]})`,
+    );
+    expect(hasControl(controls)).toBe(false);
     expect(long.length).toBeLessThan(LOG_TEXT_MAX + 100);
     expect(long).toContain(`…(+${5_001 - LOG_TEXT_MAX})`);
   });
@@ -53,7 +60,7 @@ describe('logText', () => {
 
   it('never lets a control character through, whatever the input', () => {
     for (let code = 0; code < 0x3000; code++) {
-      expect(logText(`a${String.fromCharCode(code)}b`)).not.toMatch(CONTROLS);
+      expect(hasControl(logText(`a${String.fromCharCode(code)}b`))).toBe(false);
     }
   });
 });

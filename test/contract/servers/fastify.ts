@@ -1,20 +1,23 @@
 // The contract app on Fastify 5 (the @wsgate/fastify plugin): auth and the headers are route onRequest hooks,
 // the wait a preHandler, trust proxy is Fastify's `trustProxy`.
+
+import type http2 from 'node:http2';
 import { wsgate } from '@wsgate/fastify';
 import Fastify, { type FastifyInstance, type onRequestHookHandler, type preHandlerHookHandler } from 'fastify';
-import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
-import type http2 from 'node:http2';
 import { testCredentials } from '../../h2/cert.js';
+import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
 import type { ContractServer, ServerOptions } from './kinds.js';
 
 export async function fastifyServer(options: ServerOptions): Promise<ContractServer> {
   const app = contractApp(options.gate);
   // Over HTTP/2, typed as the HTTP/1.1 one: the routes below are the same either way.
-  const web = (
-    options.h2
-      ? Fastify({ trustProxy: options.trustProxy, http2: true, https: { ...(await testCredentials()), allowHTTP1: true } })
-      : Fastify({ trustProxy: options.trustProxy })
-  ) as unknown as FastifyInstance;
+  const web = (options.h2
+    ? Fastify({
+        trustProxy: options.trustProxy,
+        http2: true,
+        https: { ...(await testCredentials()), allowHTTP1: true },
+      })
+    : Fastify({ trustProxy: options.trustProxy })) as unknown as FastifyInstance;
   const sessions = new Set<http2.ServerHttp2Session>();
   if (options.h2) {
     web.server.on('session', (session: http2.ServerHttp2Session) => {

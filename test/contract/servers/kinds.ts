@@ -2,8 +2,8 @@
 import type http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { testCredentials } from '../../h2/cert.js';
 import type { Gate, GateOptions } from '@wsgate/core';
+import { testCredentials } from '../../h2/cert.js';
 import type { ContractApp } from '../app.js';
 
 export interface ServerOptions {

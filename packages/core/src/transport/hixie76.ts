@@ -22,8 +22,8 @@ import {
   hixie76Challenge,
   hixie76Keys,
   hixie76Location,
-  hixie76ResourceName,
   hixie76OwnFields,
+  hixie76ResourceName,
 } from '../handshake/hixie76.js';
 import {
   checkConnection,

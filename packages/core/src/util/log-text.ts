@@ -6,19 +6,29 @@
  * value ends with "…" and how many characters were left out.
  */
 
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g;
-
 /** The longest text written for one value (before escaping). */
 export const LOG_TEXT_MAX = 200;
 
+/** C0, DEL and C1 controls, the Unicode line and paragraph separators, and the escape character itself. */
+export function isUnsafeInLog(code: number): boolean {
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || code === 0x5c;
+}
+
 export function logText(value: string, max = LOG_TEXT_MAX): string {
   const cut = value.length > max ? value.slice(0, max) : value;
-  const escaped = cut.replace(UNSAFE, escapeChar);
+  let escaped = '';
+  let from = 0;
+  for (let i = 0; i < cut.length; i++) {
+    const code = cut.charCodeAt(i);
+    if (!isUnsafeInLog(code)) continue;
+    escaped += cut.slice(from, i) + escapeCode(code);
+    from = i + 1;
+  }
+  escaped += cut.slice(from);
   return cut.length === value.length ? escaped : `${escaped}…(+${value.length - max})`;
 }
 
-function escapeChar(char: string): string {
-  if (char === '\\') return '\\\\';
-  const code = char.charCodeAt(0);
+function escapeCode(code: number): string {
+  if (code === 0x5c) return '\\\\';
   return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
 }
