@@ -8,12 +8,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { type GateOptions, GateState } from './gate-state.js';
-import { isHttp2Server, serveExtendedConnect } from './http2-server.js';
-import { dispatchConnect, dispatchUpgrade, handleRequest, type UpgradeListener, type UpgradeServer } from './node.js';
-import { checkGateOptions } from './options.js';
-import { checkRoutePath, compileRoute, type Route, type RouteOptions } from './route.js';
-import type { ConnectionHandler } from './upgrade.js';
+import type { ConnectionHandler } from './decision/hook.js';
+import { checkGateOptions } from './decision/options.js';
+import { checkRoutePath, compileRoute, type Route, type RouteOptions } from './decision/route.js';
+import { type GateOptions, GateState } from './lifecycle/gate-state.js';
+import { isHttp2Server, serveExtendedConnect } from './serve/http2-server.js';
+import {
+  dispatchConnect,
+  dispatchUpgrade,
+  handleRequest,
+  type UpgradeListener,
+  type UpgradeServer,
+} from './serve/node-server.js';
 
 export type { GateOptions };
 
@@ -84,7 +90,7 @@ export class Gate {
       throw new TypeError(`wsgate: attach option "http2" must be a boolean, got ${typeof http2}`);
     }
     server.on('upgrade', (request, socket, head) =>
-      dispatchUpgrade(this, this.#state, this.#routes, server as never, fallback, request, socket, head),
+      dispatchUpgrade(this.#state, this.#routes, server as never, fallback, request, socket, head),
     );
     if (http2 && isHttp2Server(server)) {
       serveExtendedConnect(server, (request) => dispatchConnect(this.#state, this.#routes, request));
@@ -95,7 +101,7 @@ export class Gate {
   /** The 'upgrade' listener itself, for servers wired by hand. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const server = (socket as Duplex & { server?: unknown }).server;
-    dispatchUpgrade(this, this.#state, this.#routes, server as never, undefined, request, socket, head);
+    dispatchUpgrade(this.#state, this.#routes, server as never, undefined, request, socket, head);
   }
 
   /**

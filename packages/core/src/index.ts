@@ -1,12 +1,11 @@
+export type { FrameworkView } from './decision/facts.js';
+export type { Connection, ConnectionHandler, Upgrade, UpgradeHook } from './decision/hook.js';
+export type { LegacyHandshake, RouteOptions } from './decision/route.js';
 export type { FrameOptions, PerMessageDeflateOptions } from './engine/ws.js';
-export { channels, type HandshakeEvent } from './events.js';
-export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
 export { createGate, Gate, type GateOptions } from './gate.js';
-export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
-export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './handshake/rfc6455.js';
-export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 export { WsgateTypeError } from './http/fields.js';
 export type { HeaderLines } from './http/raw-headers.js';
+export { channels, type HandshakeEvent } from './lifecycle/events.js';
 export { type CookieParser, parseCookieHeader, RequestCookies, signCookie, unsignCookie } from './policy/cookies.js';
 export { fetchMetadataAllows } from './policy/fetch-metadata.js';
 export { allowHosts, defaultHostPolicy, type HostPolicy, loopbackHosts, parseHost } from './policy/host.js';
@@ -38,6 +37,7 @@ export {
 } from './policy/rate-limit.js';
 export type { OnStoreError } from './policy/store-call.js';
 export type { Lease, LeaseStore, RateStore, RateVerdict } from './policy/stores.js';
+export { type ExtensionOffer, parseExtensions } from './protocol/extensions.js';
 export {
   CODE_HEADER,
   Rejection,
@@ -46,6 +46,7 @@ export {
   type RejectionHeaders,
   reasonPhrase,
   reject,
-} from './rejection.js';
-export type { LegacyHandshake, RouteOptions } from './route.js';
-export type { Connection, ConnectionHandler, Upgrade, UpgradeHook } from './upgrade.js';
+} from './protocol/rejection.js';
+export type { TransportName, UpgradeRequest } from './protocol/request.js';
+export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './protocol/rfc6455.js';
+export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './protocol/subprotocol.js';

@@ -1,9 +1,9 @@
 // What the admission tests share: a compiled route, facts over header arrays (no socket), outcomes as values.
-import type { Admission, AdmissionFacts } from '../src/admission.js';
-import { admitRequest } from '../src/admission.js';
-import type { TransportName, UpgradeRequest } from '../src/facts.js';
-import { Rejection, type RejectionCode } from '../src/rejection.js';
-import { compileRoute, type RouteOptions } from '../src/route.js';
+import type { Admission, AdmissionFacts } from '../src/decision/admission.js';
+import { admitRequest } from '../src/decision/admission.js';
+import { compileRoute, type RouteOptions } from '../src/decision/route.js';
+import { Rejection, type RejectionCode } from '../src/protocol/rejection.js';
+import type { TransportName, UpgradeRequest } from '../src/protocol/request.js';
 
 export const request = { url: '/t', headers: {} } as unknown as UpgradeRequest;
 export const SITE = { secure: false, host: 'app.example:8080', request };

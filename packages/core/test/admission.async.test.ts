@@ -3,11 +3,11 @@
 // policy or selector decides as its sync twin.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Admission, admitRequest } from '../src/admission.js';
-import type { TransportName } from '../src/facts.js';
+import { type Admission, admitRequest } from '../src/decision/admission.js';
+import type { RouteOptions } from '../src/decision/route.js';
 import { allowOrigins, type OriginPolicy } from '../src/policy/origin.js';
-import { Rejection } from '../src/rejection.js';
-import type { RouteOptions } from '../src/route.js';
+import { Rejection } from '../src/protocol/rejection.js';
+import type { TransportName } from '../src/protocol/request.js';
 import { facts, outcome, request, route, SAME } from './admission-fixtures.js';
 
 const chat = { subprotocols: ['chat.v2', 'chat.v1'] } as const;

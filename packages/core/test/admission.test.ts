@@ -2,11 +2,11 @@
 // metadata, offered subprotocols and the protocol token, extensions, requireSubprotocol, what a policy and a
 // selector get. Async policies and selectors, and properties over any header values: admission.async.test.ts.
 import { describe, expect, it, vi } from 'vitest';
-import type { Admission } from '../src/admission.js';
-import { admitRequest } from '../src/admission.js';
+import type { Admission } from '../src/decision/admission.js';
+import { admitRequest } from '../src/decision/admission.js';
+import type { RouteOptions } from '../src/decision/route.js';
 import type { OriginPolicy } from '../src/policy/origin.js';
-import type { RejectionCode } from '../src/rejection.js';
-import type { RouteOptions } from '../src/route.js';
+import type { RejectionCode } from '../src/protocol/rejection.js';
 import { admitSync, facts, outcome, request, route, SAME } from './admission-fixtures.js';
 
 type Row = readonly [

@@ -1,16 +1,11 @@
 // What the decision tests share: a compiled route, a RequestSite over plain wire facts (no socket), inputs.
 import { vi } from 'vitest';
-import type { Admission } from '../src/admission.js';
-import { type Accept, type DecisionInputs, decide } from '../src/decision.js';
-import {
-  type FrameworkView,
-  RequestSite,
-  type TransportName,
-  type UpgradeRequest,
-  type WireFacts,
-} from '../src/facts.js';
-import { Rejection } from '../src/rejection.js';
-import { compileRoute, type RouteOptions } from '../src/route.js';
+import type { Admission } from '../src/decision/admission.js';
+import { type Accept, type DecisionInputs, decide } from '../src/decision/decide.js';
+import { type FrameworkView, RequestSite, type WireFacts } from '../src/decision/facts.js';
+import { compileRoute, type RouteOptions } from '../src/decision/route.js';
+import { Rejection } from '../src/protocol/rejection.js';
+import type { TransportName, UpgradeRequest } from '../src/protocol/request.js';
 
 export const request = { url: '/d', headers: {} } as unknown as UpgradeRequest;
 export const ADMISSION: Admission = {

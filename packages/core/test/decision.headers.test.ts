@@ -3,9 +3,9 @@
 // which win over a carried one of the same name.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Admission } from '../src/admission.js';
+import type { Admission } from '../src/decision/admission.js';
+import type { Upgrade } from '../src/decision/hook.js';
 import { isOwnedField } from '../src/http/fields.js';
-import type { Upgrade } from '../src/upgrade.js';
 import { ADMISSION, accepted, site } from './decision-fixtures.js';
 
 describe('decide: permessage-deflate', () => {

@@ -2,10 +2,10 @@
 // error), what the hook sees, quotas taken after it and given back on every later failure, a gate that began to
 // close, a handshake that ended meanwhile. permessage-deflate and the carried headers: decision.headers.test.ts.
 import { describe, expect, it, vi } from 'vitest';
+import type { Upgrade } from '../src/decision/hook.js';
 import { MemoryLeaseStore } from '../src/policy/memory-stores.js';
 import { quotaPerKey, quotaPerRoute } from '../src/policy/quota.js';
-import { Rejection, reject } from '../src/rejection.js';
-import type { Upgrade } from '../src/upgrade.js';
+import { Rejection, reject } from '../src/protocol/rejection.js';
 import { ADMISSION, accepted, decided, inputs, route } from './decision-fixtures.js';
 
 describe('decide: the hook', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { WsgateTypeError } from '../src/http/fields.js';
 import {
   HIXIE76_STATUS_LINE,
   hixie76Challenge,
@@ -9,10 +10,9 @@ import {
   isHixie76Request,
   parseHixie76Key,
   parseHixie76Protocol,
-} from '../src/handshake/hixie76.js';
-import { WsgateTypeError } from '../src/http/fields.js';
-import { formatAcceptance } from '../src/http/response.js';
-import { Rejection } from '../src/rejection.js';
+} from '../src/protocol/hixie76.js';
+import { Rejection } from '../src/protocol/rejection.js';
+import { formatAcceptance } from '../src/transport/http1-head.js';
 import { generateHixie76Key, referenceKeyNumber } from './fixtures/hixie76-client.js';
 
 const KEY1 = '4 @1  46546xW%0l 1 5';

@@ -7,7 +7,7 @@ import { MemoryLeaseStore, MemoryRateStore } from '../src/policy/memory-stores.j
 import { acquireQuotas, quotaPerIp, quotaPerKey, quotaPerRoute } from '../src/policy/quota.js';
 import { checkRateLimits, parseDuration, rateLimitPerIp, rateLimitPerKey } from '../src/policy/rate-limit.js';
 import type { Lease, LeaseStore } from '../src/policy/stores.js';
-import { Rejection } from '../src/rejection.js';
+import { Rejection } from '../src/protocol/rejection.js';
 
 const info = { request: {} as never, route: '/ws', ip: '203.0.113.7', context: { user: 'ada' } };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isFieldValue, WsgateTypeError } from '../src/http/fields.js';
-import { formatAcceptance, formatHeaderLines, formatRejection } from '../src/http/response.js';
-import { Rejection, type RejectionHeaders, reject } from '../src/rejection.js';
+import { Rejection, type RejectionHeaders, reject } from '../src/protocol/rejection.js';
+import { formatAcceptance, formatHeaderLines, formatRejection } from '../src/transport/http1-head.js';
 
 describe('rejection responses', () => {
   it('writes status line, Connection: close, type, length, extra headers, body', () => {

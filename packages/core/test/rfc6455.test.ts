@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Rejection } from '../src/protocol/rejection.js';
 import {
   acceptKey,
   checkConnection,
@@ -12,8 +13,7 @@ import {
   checkUpgrade,
   checkVersion,
   type HandshakeRequest,
-} from '../src/handshake/rfc6455.js';
-import { Rejection } from '../src/rejection.js';
+} from '../src/protocol/rfc6455.js';
 
 function request(headers: string[], method = 'GET', major = 1, minor = 1): HandshakeRequest {
   return { method, httpVersionMajor: major, httpVersionMinor: minor, headers };

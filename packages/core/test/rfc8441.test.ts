@@ -2,6 +2,8 @@
 // the HTTP/2 header blocks wsgate writes (values checked, connection-specific fields left out).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { WsgateTypeError } from '../src/http/fields.js';
+import { Rejection, reject } from '../src/protocol/rejection.js';
 import {
   type ConnectRequest,
   checkAuthority,
@@ -10,10 +12,8 @@ import {
   checkPseudoHeaders,
   checkVersionOverH2,
   isExtendedConnect,
-} from '../src/handshake/rfc8441.js';
-import { WsgateTypeError } from '../src/http/fields.js';
-import { h2HeaderBlock, h2RejectionBlock } from '../src/http/h2-headers.js';
-import { Rejection, reject } from '../src/rejection.js';
+} from '../src/protocol/rfc8441.js';
+import { h2HeaderBlock, h2RejectionBlock } from '../src/transport/http2-head.js';
 
 const VALID: ConnectRequest = {
   method: 'CONNECT',

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ExtensionOffer, parseExtensions } from '../src/handshake/extensions.js';
-import { acceptableDeflateOffers, isValidDeflateOffer } from '../src/handshake/permessage-deflate.js';
-import { negotiateSubprotocol, parseSubprotocols } from '../src/handshake/subprotocol.js';
 import { takeProtocolToken } from '../src/policy/protocol-token.js';
-import { Rejection } from '../src/rejection.js';
+import { type ExtensionOffer, parseExtensions } from '../src/protocol/extensions.js';
+import { acceptableDeflateOffers, isValidDeflateOffer } from '../src/protocol/permessage-deflate.js';
+import { Rejection } from '../src/protocol/rejection.js';
+import { negotiateSubprotocol, parseSubprotocols } from '../src/protocol/subprotocol.js';
 
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const token = fc.string({ unit: fc.constantFrom(...TCHARS), minLength: 1, maxLength: 10 });

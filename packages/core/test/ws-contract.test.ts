@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { negotiatePerMessageDeflate, startWebSocket } from '../src/engine/ws.js';
-import { parseExtensions } from '../src/handshake/extensions.js';
+import { parseExtensions } from '../src/protocol/extensions.js';
 import { adaptStreamForWebSocket } from '../src/transport/h2-socket.js';
 
 const ws = createRequire(import.meta.url)('ws');

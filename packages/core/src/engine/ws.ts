@@ -14,8 +14,8 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type WebSocketType from 'ws';
 import type { PerMessageDeflateOptions } from 'ws';
-import type { ExtensionOffer } from '../handshake/extensions.js';
-import { acceptableDeflateOffers } from '../handshake/permessage-deflate.js';
+import type { ExtensionOffer } from '../protocol/extensions.js';
+import { acceptableDeflateOffers } from '../protocol/permessage-deflate.js';
 
 // The CommonJS entry carries PerMessageDeflate and extension; the ESM wrapper does not.
 const WebSocket = createRequire(import.meta.url)('ws') as typeof WebSocketType & WsInternals;

@@ -4,11 +4,11 @@
  */
 
 import type { WebSocket } from 'ws';
-import type { Accept } from './decision.js';
-import type { Handshake } from './handshake.js';
-import { isPromise } from './promise.js';
-import type { Route } from './route.js';
-import type { Connection } from './upgrade.js';
+import type { Accept } from '../decision/decide.js';
+import type { Connection } from '../decision/hook.js';
+import type { Route } from '../decision/route.js';
+import { isPromise } from '../util/is-promise.js';
+import type { Handshake } from './pending-handshake.js';
 
 export function startConnection<Context>(handshake: Handshake, route: Route<Context>, accepted: Accept<Context>): void {
   const { gate, transport } = handshake;

@@ -4,6 +4,8 @@
  * deadline of '10s' that expires at once.
  */
 
+import { describe } from '../util/describe.js';
+
 const ROUTE_OPTIONS = {
   origin: 'an OriginPolicy function or an array of origins (strings or RegExps)',
   missingOrigin: "'allow-without-cookies', 'allow' or 'reject'",
@@ -101,16 +103,6 @@ function valid(name: string, value: unknown): boolean {
 
 function isPlainObject(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** How a value is shown in an error: its kind and, for short primitives, itself (quoted, so never raw text). */
-export function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 /** The known name within two edits of `name`, if one is. */

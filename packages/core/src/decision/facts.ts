@@ -5,16 +5,9 @@
  * the app set). The rules read nothing else, so they can be tested over plain values.
  */
 
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
-import type { HeaderLines } from './http/raw-headers.js';
-import type { HeaderFields } from './http/response.js';
-
-/** Which protocol carried the handshake: an HTTP/1.1 upgrade (RFC 6455), an HTTP/2 extended CONNECT (RFC 8441), or the legacy draft-hixie-76. */
-export type TransportName = 'http/1.1' | 'h2' | 'hixie-76';
-
-/** The request as node:http, or node:http2's compatibility API, presents it. */
-export type UpgradeRequest = IncomingMessage | Http2ServerRequest;
+import type { HeaderFields } from '../http/fields.js';
+import type { HeaderLines } from '../http/raw-headers.js';
+import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 
 /** What the transport read off the wire. */
 export interface WireFacts {

@@ -8,11 +8,15 @@
 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type Rejection, type RejectionHeaders, reasonPhrase } from '../rejection.js';
-import { checkField, type FieldOwner, fieldValues, isFieldValue, WsgateTypeError } from './fields.js';
-
-/** One header line, as the caller gave it: name and value(s). */
-export type HeaderFields = Readonly<Record<string, string | number | readonly string[] | undefined>>;
+import {
+  checkField,
+  type FieldOwner,
+  fieldValues,
+  type HeaderFields,
+  isFieldValue,
+  WsgateTypeError,
+} from '../http/fields.js';
+import { type Rejection, type RejectionHeaders, reasonPhrase } from '../protocol/rejection.js';
 
 /** `Name: value\r\n` lines, each checked for what `owner`'s messages allow; throws WsgateTypeError otherwise. */
 export function formatHeaderLines(owner: FieldOwner, headers: HeaderFields | RejectionHeaders): string {

@@ -5,8 +5,8 @@
  */
 
 import { channel } from 'node:diagnostics_channel';
-import type { TransportName, UpgradeRequest } from './facts.js';
-import type { RejectionCode } from './rejection.js';
+import type { RejectionCode } from '../protocol/rejection.js';
+import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 
 export interface HandshakeEvent {
   readonly outcome: 'accept' | 'reject' | 'abort';

@@ -10,7 +10,7 @@
  */
 
 import { type HeaderLines, headerLines, singleHeader } from '../http/raw-headers.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from './rejection.js';
 import { checkNoBody } from './rfc6455.js';
 
 /** What the checks read: the pseudo-header fields, the regular header lines, and the stream's state. */

@@ -5,16 +5,16 @@
  * or async only when the route's Origin policy or subprotocol selector is.
  */
 
-import type { TransportName, UpgradeRequest } from './facts.js';
-import { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
-import { parseHixie76Protocol } from './handshake/hixie76.js';
-import { negotiateSubprotocol, parseSubprotocols } from './handshake/subprotocol.js';
-import { type HeaderLines, hasHeader, headerLines } from './http/raw-headers.js';
-import { fetchMetadataAllows } from './policy/fetch-metadata.js';
-import type { OriginContext } from './policy/origin.js';
-import { takeProtocolToken } from './policy/protocol-token.js';
-import { isPromise } from './promise.js';
-import { Rejection, reject } from './rejection.js';
+import { type HeaderLines, hasHeader, headerLines } from '../http/raw-headers.js';
+import { fetchMetadataAllows } from '../policy/fetch-metadata.js';
+import type { OriginContext } from '../policy/origin.js';
+import { takeProtocolToken } from '../policy/protocol-token.js';
+import { type ExtensionOffer, parseExtensions } from '../protocol/extensions.js';
+import { parseHixie76Protocol } from '../protocol/hixie76.js';
+import { Rejection, reject } from '../protocol/rejection.js';
+import type { TransportName, UpgradeRequest } from '../protocol/request.js';
+import { negotiateSubprotocol, parseSubprotocols } from '../protocol/subprotocol.js';
+import { isPromise } from '../util/is-promise.js';
 import type { Route } from './route.js';
 
 /** What admission established, for the hook and the acceptance. */

@@ -5,13 +5,13 @@
 
 import type { Http2Session } from 'node:http2';
 import type { WebSocket } from 'ws';
+import type { CookieSource } from '../decision/hook.js';
+import { defaultHandshakeTimeout, type RouteOptions } from '../decision/route.js';
+import type { CookieParser } from '../policy/cookies.js';
+import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from '../policy/host.js';
+import { type Rejection, reject } from '../protocol/rejection.js';
+import type { UpgradeRequest } from '../protocol/request.js';
 import { type EventOptions, GateEvents } from './events.js';
-import type { UpgradeRequest } from './facts.js';
-import type { CookieParser } from './policy/cookies.js';
-import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
-import { type Rejection, reject } from './rejection.js';
-import { defaultHandshakeTimeout, type RouteOptions } from './route.js';
-import type { CookieSource } from './upgrade.js';
 
 export interface GateOptions extends RouteOptions<unknown>, EventOptions {
   /** Which Host values are served (the DNS-rebinding defence). Default `defaultHostPolicy()`. */

@@ -3,13 +3,13 @@
  * a handshake reads plain fields and a bad option is a TypeError at setup, never a surprise per request.
  */
 
-import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from './engine/ws.js';
-import type { SubprotocolSelector } from './handshake/subprotocol.js';
+import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from '../engine/ws.js';
+import { allowOrigins, type OriginPolicy, sameOrigin } from '../policy/origin.js';
+import type { Quota } from '../policy/quota.js';
+import type { RateLimit } from '../policy/rate-limit.js';
+import type { SubprotocolSelector } from '../protocol/subprotocol.js';
+import type { ConnectionHandler, UpgradeHook } from './hook.js';
 import { checkRouteOptions } from './options.js';
-import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
-import type { Quota } from './policy/quota.js';
-import type { RateLimit } from './policy/rate-limit.js';
-import type { ConnectionHandler, UpgradeHook } from './upgrade.js';
 
 /** Legacy handshakes a route may accept besides RFC 6455 (off unless listed). */
 export type LegacyHandshake = 'hixie-76';

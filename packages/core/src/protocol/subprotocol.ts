@@ -3,9 +3,9 @@
  * unique"; the server answers with one of them or none (§4.2.2 (5.5)).
  */
 
-import type { UpgradeRequest } from '../facts.js';
 import { isToken, splitList } from '../http/token-list.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from './rejection.js';
+import type { UpgradeRequest } from './request.js';
 
 /**
  * More protocols than any client offers: a list this long is refused before anything else reads it, so

@@ -5,16 +5,17 @@
  * `Rejection`, for a transport to write; nothing here touches a socket.
  */
 
+import { type NegotiatedDeflate, negotiatePerMessageDeflate } from '../engine/ws.js';
+import type { HeaderFields } from '../http/fields.js';
+import { carriedHeaders } from '../http/fields.js';
+import { acquireQuotas, type Release } from '../policy/quota.js';
+import { Rejection, reject } from '../protocol/rejection.js';
+import { isPromise } from '../util/is-promise.js';
 import type { Admission } from './admission.js';
-import { type NegotiatedDeflate, negotiatePerMessageDeflate } from './engine/ws.js';
 import type { RequestSite } from './facts.js';
-import { carriedHeaders } from './http/fields.js';
-import type { HeaderFields } from './http/response.js';
-import { acquireQuotas, type Release } from './policy/quota.js';
-import { isPromise } from './promise.js';
-import { Rejection, reject } from './rejection.js';
+import type { CookieSource } from './hook.js';
 import type { Route } from './route.js';
-import { type CookieSource, UpgradeView } from './upgrade.js';
+import { UpgradeView } from './upgrade-view.js';
 
 /** A handshake the gate accepts, and everything the transport and the connection need. */
 export interface Accept<Context = unknown> {

@@ -7,9 +7,9 @@
  */
 
 import type { OutgoingHttpHeaders } from 'node:http2';
-import type { Rejection } from '../rejection.js';
-import { checkField, type FieldOwner, fieldValues, isFieldValue, WsgateTypeError } from './fields.js';
-import type { HeaderFields } from './response.js';
+import type { HeaderFields } from '../http/fields.js';
+import { checkField, type FieldOwner, fieldValues, isFieldValue, WsgateTypeError } from '../http/fields.js';
+import type { Rejection } from '../protocol/rejection.js';
 
 /** RFC 9113 §8.2.2: the fields HTTP/2 forbids, because HTTP/2 frames the message and the connection itself. */
 const CONNECTION_SPECIFIC = new Set([

@@ -11,7 +11,7 @@
 
 import { hash } from 'node:crypto';
 import { type HeaderLines, hasHeader, singleHeader } from '../http/raw-headers.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from './rejection.js';
 
 /**
  * §4.1 sends Sec-WebSocket-Key1 and -Key2 and no version; RFC 6455 §4.1 (and the hybi drafts from 04 on)

@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import { type HeaderLines, hasHeader, headerLines, singleHeader } from '../http/raw-headers.js';
 import { listHasToken } from '../http/token-list.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from './rejection.js';
 
 /** What the checks read: the request line and the raw header lines. */
 export interface HandshakeRequest {

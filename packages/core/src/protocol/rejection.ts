@@ -5,7 +5,7 @@
  */
 
 import { STATUS_CODES } from 'node:http';
-import { checkField, fieldValues, WsgateTypeError } from './http/fields.js';
+import { checkField, fieldValues, WsgateTypeError } from '../http/fields.js';
 
 export type RejectionCode =
   | 'METHOD_NOT_ALLOWED'

@@ -14,12 +14,11 @@
  */
 
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { GateState } from '../lifecycle/gate-state.js';
+import type { AppResponse, Handshake } from '../lifecycle/pending-handshake.js';
+import { open } from '../lifecycle/pipeline.js';
+import { Http2Transport } from '../transport/http2.js';
 import { type AppUpgrade, carryUpgrade } from './app-upgrade.js';
-import type { Gate } from './gate.js';
-import { gateState } from './gate.js';
-import type { AppResponse, Handshake } from './handshake.js';
-import { open } from './pipeline.js';
-import { Http2Transport } from './transport/http2.js';
 
 const { NGHTTP2_NO_ERROR } = constants;
 
@@ -28,12 +27,11 @@ const { NGHTTP2_NO_ERROR } = constants;
  * first), then calls `run(request, response)`: the app's request handler.
  */
 export function openAppConnect(
-  gate: Gate,
+  state: GateState,
   request: Http2ServerRequest,
   response: Http2ServerResponse,
   run: (request: Http2ServerRequest, response: Http2ServerResponse) => void,
 ): void {
-  const state = gateState(gate);
   state.trackSession(request.stream.session);
   const transport = new Http2Transport(request);
   // The app's own answer is one this transport did not write: the compat response reads the stream's state.

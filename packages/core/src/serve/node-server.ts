@@ -13,17 +13,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { asksForWebSocket, openAppUpgrade, upgradeOf } from './app-upgrade.js';
-import type { Gate } from './gate.js';
-import type { GateState } from './gate-state.js';
-import { closeAfterFlush, formatRejection } from './http/response.js';
-import { accept, open } from './pipeline.js';
-import { reject } from './rejection.js';
-import type { Route } from './route.js';
-import { chooseHttp1Transport } from './transport/choose.js';
-import { Http2Transport } from './transport/http2.js';
-import { socketIsFree, whenSocketFree } from './transport/pending-socket.js';
-import { upgradeRequired } from './upgrade-required.js';
+import type { Route } from '../decision/route.js';
+import type { GateState } from '../lifecycle/gate-state.js';
+import { accept, open } from '../lifecycle/pipeline.js';
+import { reject } from '../protocol/rejection.js';
+import { chooseHttp1Transport } from '../transport/choose.js';
+import { closeAfterFlush, formatRejection } from '../transport/http1-head.js';
+import { Http2Transport } from '../transport/http2.js';
+import { socketIsFree, whenSocketFree } from '../transport/pending-socket.js';
+import { asksForWebSocket, openAppUpgrade, upgradeOf, upgradeRequired } from './app-upgrade.js';
 
 export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -48,7 +46,6 @@ export function pathOf(request: { url?: string | undefined }): string {
  * (another library's upgrade handler); without it, the server's 'request' listeners answer them.
  */
 export function dispatchUpgrade(
-  gate: Gate,
   state: GateState,
   routes: ReadonlyMap<string, Route<unknown>>,
   server: RequestServer | undefined,
@@ -60,7 +57,7 @@ export function dispatchUpgrade(
   const route = routes.get(pathOf(request));
   if (route === undefined) {
     if (fallback !== undefined) fallback(request, socket, head);
-    else serveAsRequest(gate, server, request, socket, head);
+    else serveAsRequest(state, server, request, socket, head);
     return;
   }
   if (!asksForWebSocket(request)) {
@@ -102,13 +99,13 @@ export function dispatchConnect(
 
 /** The upgrade as an ordinary request, for the server's 'request' listeners (or 404 when it has none). */
 function serveAsRequest(
-  gate: Gate,
+  state: GateState,
   server: RequestServer | undefined,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
 ): void {
-  openAppUpgrade(gate, request, socket, head, (req, res) => {
+  openAppUpgrade(state, request, socket, head, (req, res) => {
     if (server?.emit !== undefined && (server.listenerCount?.('request') ?? 0) > 0) {
       server.emit('request', req, res);
       return;

@@ -18,17 +18,17 @@
  * after that runs, and the handler is never called.
  */
 
-import { type Admission, admitRequest } from './admission.js';
+import { type Admission, admitRequest } from '../decision/admission.js';
+import { type Accept, decide } from '../decision/decide.js';
+import type { FrameworkView, RequestSite } from '../decision/facts.js';
+import type { Route } from '../decision/route.js';
+import { checkRateLimits } from '../policy/rate-limit.js';
+import { Rejection, reject } from '../protocol/rejection.js';
+import type { Transport } from '../transport/transport.js';
+import { isPromise } from '../util/is-promise.js';
 import { startConnection } from './connection.js';
-import { type Accept, decide } from './decision.js';
-import type { FrameworkView, RequestSite } from './facts.js';
 import type { GateState } from './gate-state.js';
-import { type AppResponse, Handshake } from './handshake.js';
-import { checkRateLimits } from './policy/rate-limit.js';
-import { isPromise } from './promise.js';
-import { Rejection, reject } from './rejection.js';
-import type { Route } from './route.js';
-import type { Transport } from './transport/transport.js';
+import { type AppResponse, Handshake } from './pending-handshake.js';
 
 /** Step one. The pending handshake, or undefined once the refusal is written. */
 export function open(gate: GateState, transport: Transport, response?: AppResponse): Handshake | undefined {

@@ -18,16 +18,16 @@ import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Duplex, Writable } from 'node:stream';
-import type { UpgradeRequest } from './facts.js';
-import type { Gate } from './gate.js';
-import { gateState } from './gate.js';
-import type { Handshake } from './handshake.js';
-import { headerLines } from './http/raw-headers.js';
-import { closeAfterFlush } from './http/response.js';
-import { listHasToken } from './http/token-list.js';
-import { open } from './pipeline.js';
-import { chooseHttp1Transport } from './transport/choose.js';
-import { socketIsFree, whenSocketFree } from './transport/pending-socket.js';
+import { headerLines } from '../http/raw-headers.js';
+import { listHasToken } from '../http/token-list.js';
+import type { GateState } from '../lifecycle/gate-state.js';
+import type { Handshake } from '../lifecycle/pending-handshake.js';
+import { open } from '../lifecycle/pipeline.js';
+import { notAnUpgrade } from '../protocol/not-an-upgrade.js';
+import type { UpgradeRequest } from '../protocol/request.js';
+import { chooseHttp1Transport } from '../transport/choose.js';
+import { closeAfterFlush } from '../transport/http1-head.js';
+import { socketIsFree, whenSocketFree } from '../transport/pending-socket.js';
 
 export interface AppUpgrade {
   /** The pending handshake; undefined for an upgrade to another protocol, served as an ordinary request. */
@@ -68,6 +68,14 @@ export function upgradeOf(request: UpgradeRequest): AppUpgrade | undefined {
   return (request as UpgradeCarrier)[kUpgrade];
 }
 
+/**
+ * The answer to what reaches a WebSocket route without being a WebSocket handshake (`notAnUpgrade`): an upgrade
+ * request that came through the server's 'upgrade' event carries its handshake, and its connection is never reused.
+ */
+export function upgradeRequired(request?: UpgradeRequest): ReturnType<typeof notAnUpgrade> {
+  return notAnUpgrade(request, request !== undefined && upgradeOf(request) !== undefined);
+}
+
 /** Marks `request` as carrying `upgrade`, for the route to find with `upgradeOf`. */
 export function carryUpgrade(request: UpgradeRequest, upgrade: AppUpgrade): void {
   (request as UpgradeCarrier)[kUpgrade] = upgrade;
@@ -94,19 +102,19 @@ export function isUpgradeToWebSocket(request: Pick<IncomingMessage, 'rawHeaders'
  * to requests pipelined before this one on the connection go out first.
  */
 export function openAppUpgrade(
-  gate: Gate,
+  state: GateState,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   run: (request: IncomingMessage, response: ServerResponse) => void,
   options: AppUpgradeOptions = {},
 ): void {
-  if (socketIsFree(socket)) openOverSocket(gate, request, socket, head, run, options);
-  else whenSocketFree(socket, () => openOverSocket(gate, request, socket, head, run, options));
+  if (socketIsFree(socket)) openOverSocket(state, request, socket, head, run, options);
+  else whenSocketFree(socket, () => openOverSocket(state, request, socket, head, run, options));
 }
 
 function openOverSocket(
-  gate: Gate,
+  state: GateState,
   request: IncomingMessage,
   socket: Duplex,
   head: Buffer,
@@ -117,7 +125,7 @@ function openOverSocket(
   if (response === undefined) return;
   let handshake: Handshake | undefined;
   if (asksForWebSocket(request)) {
-    handshake = open(gateState(gate), chooseHttp1Transport(request, socket, head), response);
+    handshake = open(state, chooseHttp1Transport(request, socket, head), response);
     if (handshake === undefined) {
       response.detachSocket(socket as Socket);
       return;

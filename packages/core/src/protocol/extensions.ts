@@ -12,7 +12,7 @@
  */
 
 import { isTchar, isToken } from '../http/token-list.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from './rejection.js';
 
 /** One offered extension. A parameter without a value is `true`; repeated parameters keep every value. */
 export interface ExtensionOffer {

@@ -5,16 +5,16 @@
  * once. What to answer is decided elsewhere (pipeline.ts); how it is written, by the transport.
  */
 
-import type { Admission } from './admission.js';
+import type { Admission } from '../decision/admission.js';
+import type { DecisionInputs } from '../decision/decide.js';
+import { type FrameworkView, RequestSite } from '../decision/facts.js';
+import type { CookieSource } from '../decision/hook.js';
+import type { Route } from '../decision/route.js';
+import { Rejection, reject } from '../protocol/rejection.js';
+import type { Transport } from '../transport/transport.js';
 import { Deadline } from './deadline.js';
-import type { DecisionInputs } from './decision.js';
 import type { HandshakeEvent } from './events.js';
-import { type FrameworkView, RequestSite } from './facts.js';
 import type { GateState } from './gate-state.js';
-import { Rejection, reject } from './rejection.js';
-import type { Route } from './route.js';
-import type { Transport } from './transport/transport.js';
-import type { CookieSource } from './upgrade.js';
 
 /** The framework's response an adapter made for the request (node:http's, or node:http2's compat one). */
 export interface AppResponse {

@@ -15,9 +15,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Http2ServerRequest, Http2ServerResponse, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { isExtendedConnect } from './handshake/rfc8441.js';
-import { h2RejectionBlock } from './http/h2-headers.js';
-import { reject } from './rejection.js';
+import { reject } from '../protocol/rejection.js';
+import { isExtendedConnect } from '../protocol/rfc8441.js';
+import { h2RejectionBlock } from '../transport/http2-head.js';
 
 /** What the gate needs of a node:http2 server. */
 export interface Http2UpgradeServer {
