@@ -77,7 +77,7 @@ export class Gate {
   /**
    * Serves the routes on a node:http(s) server, or a node:http2 one: HTTP/1.1 upgrades (with allowHTTP1)
    * and HTTP/2 extended CONNECT (RFC 8441) on the same port, through the same policies, hook and handler.
-   * Other requests are served as before: see node.ts. `fallback` takes HTTP/1.1 WebSocket handshakes on
+   * Other requests are served as before: see serve/node-server.ts. `fallback` takes HTTP/1.1 WebSocket handshakes on
    * paths without a route (e.g. a dev server's own upgrade handler).
    *
    * On an HTTP/2 server, attach before `listen`: the server then advertises extended CONNECT in the first

@@ -4,7 +4,7 @@
  * gives the socket to a server-side `ws.WebSocket` for frames.
  *
  * ws APIs used — public: `WebSocket`, `WebSocket.PerMessageDeflate`, `WebSocket.extension.format`.
- * Internal (pinned to ws ^8.23, guarded by test/ws-contract.test.ts): `new WebSocket(null, undefined, opts)`
+ * Internal (pinned to ws ^8.23, guarded by test/engine/ws-contract.test.ts): `new WebSocket(null, undefined, opts)`
  * builds a server-side socket, `websocket.setSocket(socket, head, opts)` attaches it, and
  * `websocket._protocol` / `websocket._extensions` carry the negotiated protocol and extension — exactly
  * what `WebSocketServer.completeUpgrade` does.

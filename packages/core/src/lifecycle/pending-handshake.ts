@@ -88,7 +88,7 @@ export class Handshake implements DecisionInputs {
     return new RequestSite(this.transport.wire, view);
   }
 
-  // The decision's inputs (decision.ts), once admitted.
+  // The decision's inputs (decision/decide.ts), once admitted.
 
   get site(): RequestSite {
     return (this.admitted as NonNullable<Handshake['admitted']>).site;

@@ -10,7 +10,7 @@
  *              the framework's authority (trust-proxy) -> the route's transports -> rate limits
  *              -> Origin -> fetch metadata -> subprotocols, protocol token, extensions
  *   [the route's own middleware: the framework's auth may answer instead]
- *   accept   the hook -> quotas -> shutting down? -> permessage-deflate          (decision.ts)
+ *   accept   the hook -> quotas -> shutting down? -> permessage-deflate   (decision/decide.ts)
  *              -> the transport writes the acceptance -> the handler gets the socket
  *
  * Each step computes a value, Accept or Rejection, from the request's facts; only the transport writes
