@@ -1,16 +1,7 @@
 /**
  * `@wsgate/core/adapter`: what a framework adapter needs, and nothing an application does. An adapter
- * translates; every protocol answer and every policy comes from here (docs/architecture.md, "Adapters"):
- *
- *   server 'upgrade'  -> openAppUpgrade(gate, req, socket, head, runTheApp)   the core's checks first
- *   node:http2 server -> serveExtendedConnect(server, (req, res) => openAppConnect(gate, req, res, runTheApp))
- *                        the same for an HTTP/2 extended CONNECT, which the app sees as a GET
- *   WebSocket route   -> upgradeOf(req): none -> write upgradeRequired(req) through the framework (426; 400
- *                        over HTTP/2, where Upgrade cannot be written)
- *                        admit(handshake, route, view)     as soon as the route is known
- *                        [the route's own middleware]
- *                        upgrade.take() && accept(handshake, route, view)
- *   port-free clients -> socketPair(): an in-memory connection that ends as TCP does
+ * translates; every protocol answer and every policy comes from here. How the calls fit together is drawn
+ * once, in docs/architecture.md ("How an adapter plugs in").
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -6,7 +6,7 @@
  */
 
 import type { HeaderFields } from '../http/fields.js';
-import type { HeaderLines } from '../http/raw-headers.js';
+import { type HeaderLines, hasHeader } from '../http/raw-headers.js';
 import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 
 /** What the transport read off the wire. */
@@ -33,9 +33,15 @@ export interface WireFacts {
  * implements them as getters: trust-proxy resolution is not free). Absent members fall back to the wire.
  */
 export interface FrameworkView {
-  /** The request's own scheme after trust-proxy (`req.secure`, `ctx.secure`, `request.protocol`). */
+  /**
+   * The request's own scheme after trust-proxy (`req.secure`, `ctx.secure`, `request.protocol`). Read only when
+   * the request carries X-Forwarded-Proto: without it, no framework's answer differs from the connection's own.
+   */
   readonly secure?: boolean | undefined;
-  /** The request's own authority after trust-proxy (`req.host` with its port); checked by the Host policy too. */
+  /**
+   * The request's own authority after trust-proxy (`req.host` with its port); checked by the Host policy too.
+   * Read only when the request carries X-Forwarded-Host: without it, the Host header (already checked) stands.
+   */
   readonly host?: string | undefined;
   /** The client's address after trust-proxy (`req.ip`, `ctx.ip`, `request.ip`), for quotas and rate limits. */
   readonly ip?: string | undefined;
@@ -63,19 +69,28 @@ export class RequestSite {
     this.view = view;
   }
 
+  /**
+   * A framework's scheme differs from the connection's only through a forwarding header it may trust; without
+   * one the framework is not asked (Express's `req.secure` would run its trust function, a system call).
+   */
   get secure(): boolean {
-    this.#secure ??= this.view?.secure ?? this.wire.encrypted;
+    if (this.#secure === undefined) {
+      const forwarded = hasHeader(this.wire.headers, 'x-forwarded-proto') ? this.view?.secure : undefined;
+      this.#secure = forwarded ?? this.wire.encrypted;
+    }
     return this.#secure;
   }
 
   /**
    * RFC 9112 §3.2.2: an absolute-form target's authority is the request's own, and Host is ignored. A
    * framework reads Host (or what its trust-proxy rules forward), so its answer stands only where it is not
-   * the Host header that the target's authority overrides.
+   * the Host header that the target's authority overrides. It differs from the Host header only through a
+   * forwarding header it may trust: without X-Forwarded-Host the framework is not asked.
    */
   get host(): string {
-    const framework = this.view?.host;
-    this.#host ??= framework === undefined || framework === this.wire.hostHeader ? this.wire.authority : framework;
+    if (this.#host !== undefined) return this.#host;
+    const framework = hasHeader(this.wire.headers, 'x-forwarded-host') ? this.view?.host : undefined;
+    this.#host = framework === undefined || framework === this.wire.hostHeader ? this.wire.authority : framework;
     return this.#host;
   }
 

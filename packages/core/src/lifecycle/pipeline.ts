@@ -1,17 +1,7 @@
 /**
- * The order of a handshake, top to bottom (docs/architecture.md):
- *
- *   open     before the framework sees the request
- *              the transport's own checks (RFC 6455 §4.2.1, RFC 8441 §4, draft-76 §5.2)
- *              -> Host and the target's authority (RFC 9110 §7.2, RFC 9112 §3.2.2: DNS rebinding)
- *              -> shutting down? -> the cap on handshakes in flight
- *   [the framework routes the request and runs the app's middleware, under the same deadline]
- *   admit    the route is known; before the route's own middleware
- *              the framework's authority (trust-proxy) -> the route's transports -> rate limits
- *              -> Origin -> fetch metadata -> subprotocols, protocol token, extensions
- *   [the route's own middleware: the framework's auth may answer instead]
- *   accept   the hook -> quotas -> shutting down? -> permessage-deflate   (decision/decide.ts)
- *              -> the transport writes the acceptance -> the handler gets the socket
+ * The order of a handshake, top to bottom: `open` (before the framework sees the request), `admit` (the route is
+ * known, before its own middleware), `accept` (the hook, quotas, the acceptance). Drawn once, with every check in
+ * its place, in docs/architecture.md ("The pipeline").
  *
  * Each step computes a value, Accept or Rejection, from the request's facts; only the transport writes
  * it. A client that goes away, or a deadline that passes, ends the handshake wherever it is: nothing
