@@ -1,7 +1,8 @@
 // The contract over HTTP/2 (node:http2 over TLS with HTTP/1.1 fallback) on every server kind that serves it:
 // what one connection can hold of the gate, what an extended CONNECT to an ordinary route gets, and what is
 // left of a client that vanished. Issue #24's findings 1-3.
-import type { ClientHttp2Session } from 'node:http2';
+import { once } from 'node:events';
+import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../abuse/raw.js';
@@ -76,9 +77,7 @@ describe.each(h2ServerKinds)('%s over HTTP/2', (_kind, factory) => {
     // The ordinary request is served as before.
     const page = await session(origin);
     const stream = page.request({ ':path': '/health' });
-    const [headers] = (await new Promise((resolve) => stream.once('response', (...args) => resolve(args)))) as [
-      Record<string, unknown>,
-    ];
+    const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders];
     expect([headers[':status'], await readBody(stream)]).toEqual([200, 'ok']);
   });
 
