@@ -6,6 +6,7 @@
 
 import { channel } from 'node:diagnostics_channel';
 import type { TransportName, UpgradeRequest } from './facts.js';
+import { GateTelemetry } from './lifecycle/telemetry.js';
 import type { RejectionCode } from './rejection.js';
 
 export interface HandshakeEvent {
@@ -19,11 +20,31 @@ export interface HandshakeEvent {
   readonly request: UpgradeRequest;
 }
 
+/** Why a connection closed. */
+export type CloseCause = 'client' | 'revoked' | 'expired' | 'heartbeat' | 'drain' | 'error' | 'shutdown';
+
+/** One per accepted connection, when it closes. */
+export interface ConnectionCloseEvent {
+  readonly outcome: 'close';
+  readonly cause: CloseCause;
+  /** The WebSocket close code: the one the gate sent when it closed, else the peer's (1006: no close frame). */
+  readonly closeCode: number;
+  /** The route template. */
+  readonly route: string;
+  readonly transport: TransportName;
+  /** How long the connection lived, from the acceptance. */
+  readonly durationMs: number;
+  readonly request: UpgradeRequest;
+}
+
+export type GateEvent = HandshakeEvent | ConnectionCloseEvent;
+
 /** node:diagnostics_channel channels, one per outcome. */
 export const channels = {
   accept: channel('wsgate:handshake:accept'),
   reject: channel('wsgate:handshake:reject'),
   abort: channel('wsgate:handshake:abort'),
+  close: channel('wsgate:connection:close'),
 } as const;
 
 export interface EventOptions {
@@ -31,18 +52,26 @@ export interface EventOptions {
   onError?: ((error: unknown, request: UpgradeRequest) => void) | undefined;
   /** One line on stderr per refused handshake. Default: on unless NODE_ENV is `production` or `test`. */
   logRejections?: boolean | undefined;
+  /**
+   * OpenTelemetry spans and metrics through the application's `@opentelemetry/api` (an optional peer).
+   * Default: on; nothing is recorded until an SDK registers a tracer or meter provider. `false` turns it off.
+   */
+  telemetry?: boolean | undefined;
 }
 
 export class GateEvents {
   readonly #onEvent: EventOptions['onEvent'];
   readonly #onError: EventOptions['onError'];
   readonly #log: boolean;
+  /** @internal OpenTelemetry's spans and metrics; undefined when off or without `@opentelemetry/api`. */
+  readonly telemetry: GateTelemetry | undefined;
 
   constructor(options: EventOptions) {
     this.#onEvent = options.onEvent;
     this.#onError = options.onError;
     const env = process.env.NODE_ENV;
     this.#log = options.logRejections ?? (env !== 'production' && env !== 'test');
+    this.telemetry = GateTelemetry.create(options);
   }
 
   publish(
@@ -75,6 +104,17 @@ export class GateEvents {
       const path = route ?? (request.url ?? '').split('?')[0];
       console.warn(`wsgate: refused ${status} ${code} ${path} (${transport}, ${durationMs.toFixed(1)} ms)`);
     }
+  }
+
+  /** Whether anybody observes closes: else no close event is built. */
+  get observesCloses(): boolean {
+    return channels.close.hasSubscribers || this.telemetry !== undefined;
+  }
+
+  /** To diagnostics_channel and telemetry (`onEvent` gets closes with the connection-lifetime work, #25). */
+  publishClose(event: ConnectionCloseEvent): void {
+    this.telemetry?.closed(event);
+    if (channels.close.hasSubscribers) channels.close.publish(event);
   }
 
   /** A programming error (a hook that threw, an unsafe header): to `onError`, else to stderr. Never to the client. */

@@ -1,5 +1,11 @@
 export type { FrameOptions, PerMessageDeflateOptions } from './engine/ws.js';
-export { channels, type HandshakeEvent } from './events.js';
+export {
+  type CloseCause,
+  type ConnectionCloseEvent,
+  channels,
+  type GateEvent,
+  type HandshakeEvent,
+} from './events.js';
 export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
 export { createGate, Gate, type GateOptions } from './gate.js';
 export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';

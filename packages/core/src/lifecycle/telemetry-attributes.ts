@@ -1,0 +1,79 @@
+/**
+ * A handshake's attributes, named as OpenTelemetry's HTTP semantic conventions name them (http-spans.md,
+ * http-metrics.md), plus `wsgate.*` for what they have no name for. Span attributes may describe the request
+ * (its host); metric attributes are only bounded values: route templates, codes from the rejection table,
+ * statuses, transports and limit kinds.
+ */
+
+import type { Attributes } from '@opentelemetry/api';
+import type { HandshakeEvent } from '../events.js';
+import type { TransportName } from '../facts.js';
+import type { Handshake } from '../handshake.js';
+import { parseHost } from '../policy/host.js';
+
+export interface Outcome {
+  readonly outcome: HandshakeEvent['outcome'];
+  readonly code: HandshakeEvent['code'];
+  readonly status: number | undefined;
+  /** The kind of quota or rate limit that refused, e.g. `quotaPerIp`. */
+  readonly limit: string | undefined;
+}
+
+/** `network.protocol.version`: an RFC 6455 (or draft-76) upgrade is HTTP/1.1, an RFC 8441 CONNECT is HTTP/2. */
+export function protocolVersion(transport: TransportName): '1.1' | '2' {
+  return transport === 'h2' ? '2' : '1.1';
+}
+
+/** `error.type`: a 5xx is the server's failure, named by its code (a client that left is not: see the README). */
+function errorType(outcome: Outcome): string | undefined {
+  return outcome.status !== undefined && outcome.status >= 500 ? outcome.code : undefined;
+}
+
+/** The histogram's attributes, and the limit counter's with `wsgate.limit`. */
+export function metricAttributes(handshake: Handshake, outcome: Outcome): Attributes {
+  const attributes: Attributes = {
+    'wsgate.outcome': outcome.outcome,
+    'network.protocol.version': protocolVersion(handshake.transport.name),
+    'wsgate.transport': handshake.transport.name,
+  };
+  const route = handshake.route?.path;
+  if (route !== undefined) attributes['http.route'] = route;
+  if (outcome.code !== undefined) attributes['wsgate.code'] = outcome.code;
+  if (outcome.status !== undefined) attributes['http.response.status_code'] = outcome.status;
+  const error = errorType(outcome);
+  if (error !== undefined) attributes['error.type'] = error;
+  if (outcome.limit !== undefined) attributes['wsgate.limit'] = outcome.limit;
+  return attributes;
+}
+
+/** The span's attributes: the metric's, and what describes this request (method, scheme, server). */
+export function spanAttributes(handshake: Handshake, outcome: Outcome): Attributes {
+  const attributes = metricAttributes(handshake, outcome);
+  const request = handshake.transport.request;
+  attributes['http.request.method'] = request.method ?? 'GET';
+  const { secure, host } = siteOf(handshake);
+  attributes['url.scheme'] = secure ? 'https' : 'http';
+  const parsed = host === undefined ? undefined : parseHost(host);
+  if (parsed !== undefined) {
+    attributes['server.address'] = parsed.hostname;
+    attributes['server.port'] = parsed.port ?? (secure ? 443 : 80);
+  }
+  return attributes;
+}
+
+/**
+ * The request's own scheme and authority: the framework's after trust-proxy once the route admitted it
+ * (what semantic conventions ask for behind a proxy), else the wire's.
+ */
+function siteOf(handshake: Handshake): { secure: boolean; host: string | undefined } {
+  const admitted = handshake.admitted;
+  if (admitted !== undefined) return { secure: admitted.site.secure, host: admitted.site.host };
+  const request = handshake.transport.request;
+  const headers = request.headers as Record<string, string | string[] | undefined>;
+  const authority = headers[':authority'] ?? headers.host;
+  const socket = request.socket as { encrypted?: boolean } | undefined;
+  return {
+    secure: headers[':scheme'] === 'https' || socket?.encrypted === true,
+    host: typeof authority === 'string' ? authority : undefined,
+  };
+}
