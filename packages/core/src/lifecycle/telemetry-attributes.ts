@@ -24,9 +24,21 @@ export function protocolVersion(transport: TransportName): '1.1' | '2' {
   return transport === 'h2' ? '2' : '1.1';
 }
 
-/** `error.type`: a 5xx is the server's failure, named by its code (a client that left is not: see the README). */
-function errorType(outcome: Outcome): string | undefined {
-  return outcome.status !== undefined && outcome.status >= 500 ? outcome.code : undefined;
+/**
+ * `error.type`, by its code: a 5xx (the server failed), or no status at all (the client left first: http-spans.md
+ * makes an exchange that ended without a status an error). A 4xx is the client's, and is none.
+ */
+export function errorType(outcome: Outcome): string | undefined {
+  if (outcome.status === undefined || outcome.status >= 500) return outcome.code;
+  return undefined;
+}
+
+/**
+ * `http.request.method` as the client sent it: an RFC 8441 handshake is a CONNECT, which an adapter shows its
+ * framework as a GET (app-connect.ts).
+ */
+export function requestMethod(handshake: Handshake): string {
+  return handshake.transport.name === 'h2' ? 'CONNECT' : (handshake.transport.request.method ?? 'GET');
 }
 
 /** The histogram's attributes, and the limit counter's with `wsgate.limit`. */
@@ -49,8 +61,7 @@ export function metricAttributes(handshake: Handshake, outcome: Outcome): Attrib
 /** The span's attributes: the metric's, and what describes this request (method, scheme, server). */
 export function spanAttributes(handshake: Handshake, outcome: Outcome): Attributes {
   const attributes = metricAttributes(handshake, outcome);
-  const request = handshake.transport.request;
-  attributes['http.request.method'] = request.method ?? 'GET';
+  attributes['http.request.method'] = requestMethod(handshake);
   const { secure, host } = siteOf(handshake);
   attributes['url.scheme'] = secure ? 'https' : 'http';
   const parsed = host === undefined ? undefined : parseHost(host);

@@ -21,7 +21,7 @@ import type { ConnectionCloseEvent } from '../events.js';
 import type { UpgradeRequest } from '../facts.js';
 import type { Handshake } from '../handshake.js';
 import { type Api, otelApi } from './telemetry-api.js';
-import { metricAttributes, type Outcome, spanAttributes } from './telemetry-attributes.js';
+import { errorType, metricAttributes, type Outcome, requestMethod, spanAttributes } from './telemetry-attributes.js';
 import { createInstruments, type Instruments } from './telemetry-instruments.js';
 
 /** The instrumentation scope: the package, with its version. */
@@ -73,7 +73,7 @@ export class GateTelemetry {
       instruments.activeConnections.add(1, connectionAttributes(route, handshake.transport.name));
     }
     const context = (handshake.openedIn as Context | undefined) ?? api.context.active();
-    const method = handshake.transport.request.method ?? 'GET';
+    const method = requestMethod(handshake);
     // http-spans.md: "{method} {http.route}" for a server span; the method alone when no route matched.
     const name = route === undefined ? method : `${method} ${route}`;
     // Its own server span unless the handshake opened under one (node:http instrumentations make none for an
@@ -85,10 +85,10 @@ export class GateTelemetry {
       return;
     }
     span.setAttributes(spanAttributes(handshake, outcome));
-    // Server spans: 4xx is the client's error, left unset; 5xx is the server's (http-spans.md, "Status").
-    if (outcome.status !== undefined && outcome.status >= 500) {
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: String(outcome.code) });
-    }
+    // Server spans: a 4xx is the client's error, left unset; a 5xx, or no response at all, is an error
+    // (http-spans.md, "Status").
+    const error = errorType(outcome);
+    if (error !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
     if (outcome.outcome === 'accept') this.#handshakes.set(handshake.transport.request, span.spanContext());
     span.end();
   }
