@@ -5,6 +5,7 @@
 //   /auth  the framework's own middleware answers 401 (core: the hook)
 //   /throw a hook that throws: 500 HOOK_FAILED
 //   /hang  a hook that never settles, handshakeTimeout 150 ms: 503 HANDSHAKE_TIMEOUT
+//   /stall a hook that never settles, handshakeTimeout 30 s: for a client that leaves
 //   /rate  one handshake per hour: the second gets 429 RATE_LIMITED
 //   /quota one open connection: the second gets 429 QUOTA_EXCEEDED
 //   /health an ordinary HTTP route (the HTTP instrumentation's own span)
@@ -46,6 +47,7 @@ function routeOptions(): Record<string, RouteOptions<unknown>> {
       },
     },
     '/hang': { handshakeTimeout: 150, onUpgrade: () => never },
+    '/stall': { handshakeTimeout: 30_000, onUpgrade: () => never },
     '/rate': { rateLimits: [rateLimitPerKey(1, () => 'everyone', { per: '1h' })] },
     '/quota': { quotas: [quotaPerRoute(1)] },
   };
@@ -80,7 +82,7 @@ export async function coreServer(protocol: Protocol): Promise<TelemetryServer> {
   const routes = routeOptions();
   gate.route('/room', routes.room as RouteOptions<unknown>, echo);
   gate.route('/auth', { onUpgrade: (upgrade) => upgrade.reject(401) }, echo);
-  for (const path of ['/throw', '/hang', '/rate', '/quota'])
+  for (const path of ['/throw', '/hang', '/stall', '/rate', '/quota'])
     gate.route(path, routes[path] as RouteOptions<unknown>, echo);
   const server = await nodeServer(protocol, (request, response) => {
     if (gate.handleRequest(request, response)) return;
@@ -98,7 +100,7 @@ export async function expressServer(protocol: Protocol): Promise<TelemetryServer
   app.get('/health', (_req, res) => void res.send('ok'));
   app.ws('/rooms/:room', routes.room as RouteOptions<unknown>, echo);
   app.ws('/auth', (_req, res) => void res.sendStatus(401), echo);
-  for (const path of ['/throw', '/hang', '/rate', '/quota'] as const)
+  for (const path of ['/throw', '/hang', '/stall', '/rate', '/quota'] as const)
     app.ws(path, routes[path] as RouteOptions<unknown>, echo);
   const server = http.createServer(app);
   app.wsgate.attach(server);
@@ -130,7 +132,7 @@ export async function koaServer(protocol: Protocol): Promise<TelemetryServer> {
     },
     ws.route(echo),
   );
-  for (const path of ['/throw', '/hang', '/rate', '/quota'])
+  for (const path of ['/throw', '/hang', '/stall', '/rate', '/quota'])
     router.get(path, ws.route(routes[path] as RouteOptions<unknown>, echo));
   app.use(router.routes());
   const server = await nodeServer(protocol, app.callback());
@@ -155,7 +157,7 @@ export async function fastifyServer(protocol: Protocol): Promise<TelemetryServer
   app.get('/health', async () => 'ok');
   app.get('/rooms/:room', { websocket: routes.room }, echo);
   app.get('/auth', { websocket: {}, onRequest: async (_request, reply) => reply.code(401).send('') }, echo);
-  for (const path of ['/throw', '/hang', '/rate', '/quota']) app.get(path, { websocket: routes[path] }, echo);
+  for (const path of ['/throw', '/hang', '/stall', '/rate', '/quota']) app.get(path, { websocket: routes[path] }, echo);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const origin = `${protocol === 'h2' ? 'https://localhost' : 'http://127.0.0.1'}:${port}`;

@@ -147,7 +147,7 @@ describe.each(kinds)('%s over %s, with the SDK and instrumentation-http', (kind,
   });
 
   it('a client that leaves mid-handshake: CLIENT_GONE, no status code, an error per the conventions', async () => {
-    await client.abort('/hang');
+    await client.abort('/stall');
     const [span] = await handshakeSpans(1);
     expect(span?.attributes).toMatchObject({
       'wsgate.outcome': 'abort',

@@ -26,7 +26,8 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   if (accepted.release !== undefined) socket.once('close', accepted.release);
   handshake.accepted();
   gate.track(socket);
-  if (gate.events.observesCloses) publishClose(handshake, socket, route.path);
+  const { events } = gate;
+  if (events.observesCloses || events.telemetry?.tracks(transport.request)) publishClose(handshake, socket, route.path);
   const connection: Connection<Context> = {
     context: accepted.context,
     request: transport.request,

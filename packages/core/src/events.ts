@@ -106,9 +106,9 @@ export class GateEvents {
     }
   }
 
-  /** Whether anybody observes closes: else no close event is built. */
+  /** Whether anybody observes closes: else no close event is built (telemetry asks per connection). */
   get observesCloses(): boolean {
-    return channels.close.hasSubscribers || this.telemetry !== undefined;
+    return channels.close.hasSubscribers;
   }
 
   /** To diagnostics_channel and telemetry (`onEvent` gets closes with the connection-lifetime work, #25). */

@@ -16,7 +16,7 @@
  */
 
 import { createRequire } from 'node:module';
-import type { Context, MeterProvider, SpanContext, Tracer } from '@opentelemetry/api';
+import type { Context, Histogram, MeterProvider, SpanContext, Tracer } from '@opentelemetry/api';
 import type { ConnectionCloseEvent } from '../events.js';
 import type { UpgradeRequest } from '../facts.js';
 import type { Handshake } from '../handshake.js';
@@ -39,9 +39,16 @@ export class GateTelemetry {
   readonly #tracer: Tracer;
   /** The provider the instruments were made with: an SDK registered later gets new ones. */
   #provider: MeterProvider | undefined;
+  /** Undefined while the provider is the API's no-op: nothing is built for it. */
   #instruments: Instruments | undefined;
-  /** The handshake span of each accepted connection that was recorded, for the close span's link. */
-  readonly #handshakes = new WeakMap<UpgradeRequest, SpanContext>();
+  /** The API's no-op histogram (a singleton): what a no-op provider's meter hands out. */
+  readonly #noop: Histogram;
+  /**
+   * Connections accepted while something recorded them, with their handshake's span when it was recorded
+   * (the close span's link). Only theirs are counted at close: the up-down counter stays balanced when an SDK
+   * registers while connections are open.
+   */
+  readonly #connections = new WeakMap<UpgradeRequest, SpanContext | undefined>();
 
   /** Undefined when turned off, or when the application has no `@opentelemetry/api`. */
   static create(options: { readonly telemetry?: boolean | undefined }): GateTelemetry | undefined {
@@ -54,6 +61,7 @@ export class GateTelemetry {
     this.#api = api;
     // A proxy: it records through whichever SDK registers, before or after the gate is made.
     this.#tracer = api.trace.getTracer(SCOPE, scopeVersion());
+    this.#noop = api.createNoopMeter().createHistogram('wsgate.noop');
   }
 
   /** The context the handshake opens in: its span's parent, if that context has a span. */
@@ -61,51 +69,63 @@ export class GateTelemetry {
     return this.#api.context.active();
   }
 
+  /** Whether the connection of `request` was recorded at its acceptance: then its close is too. */
+  tracks(request: UpgradeRequest): boolean {
+    return this.#connections.has(request);
+  }
+
   /** The handshake's outcome: a span from its start to now, and its metrics. */
   handshake(handshake: Handshake, outcome: Outcome): void {
     const api = this.#api;
+    const accepted = outcome.outcome === 'accept';
     const instruments = this.#meter();
-    const attributes = metricAttributes(handshake, outcome);
-    instruments.handshakeDuration.record((performance.now() - handshake.deadline.started) / 1000, attributes);
-    if (outcome.limit !== undefined) instruments.limitRefusals.add(1, attributes);
-    const route = handshake.route?.path;
-    if (outcome.outcome === 'accept') {
-      instruments.activeConnections.add(1, connectionAttributes(route, handshake.transport.name));
+    if (instruments !== undefined) {
+      const attributes = metricAttributes(handshake, outcome);
+      instruments.handshakeDuration.record((performance.now() - handshake.deadline.started) / 1000, attributes);
+      if (outcome.limit !== undefined) instruments.limitRefusals.add(1, attributes);
+      if (accepted)
+        instruments.activeConnections.add(1, connectionAttributes(handshake.route?.path, handshake.transport.name));
     }
     const context = (handshake.openedIn as Context | undefined) ?? api.context.active();
-    const method = requestMethod(handshake);
-    // http-spans.md: "{method} {http.route}" for a server span; the method alone when no route matched.
-    const name = route === undefined ? method : `${method} ${route}`;
     // Its own server span unless the handshake opened under one (node:http instrumentations make none for an
-    // 'upgrade', nor for an HTTP/2 stream): then a child of it.
+    // 'upgrade', nor for an HTTP/2 stream): then a child of it. Named by the method until it is known to record,
+    // as the HTTP instrumentations do, so that an unsampled handshake builds nothing.
     const kind = api.trace.getSpan(context) === undefined ? api.SpanKind.SERVER : api.SpanKind.INTERNAL;
-    const span = this.#tracer.startSpan(name, { kind, startTime: handshake.deadline.started }, context);
+    const method = requestMethod(handshake);
+    const span = this.#tracer.startSpan(method, { kind, startTime: handshake.deadline.started }, context);
     if (!span.isRecording()) {
       span.end();
+      if (accepted && instruments !== undefined) this.#connections.set(handshake.transport.request, undefined);
       return;
     }
+    // http-spans.md: "{method} {http.route}" for a server span; the method alone when no route matched.
+    const route = handshake.route?.path;
+    if (route !== undefined) span.updateName(`${method} ${route}`);
     span.setAttributes(spanAttributes(handshake, outcome));
     // Server spans: a 4xx is the client's error, left unset; a 5xx, or no response at all, is an error
     // (http-spans.md, "Status").
     const error = errorType(outcome);
     if (error !== undefined) span.setStatus({ code: api.SpanStatusCode.ERROR, message: error });
-    if (outcome.outcome === 'accept') this.#handshakes.set(handshake.transport.request, span.spanContext());
+    if (accepted) this.#connections.set(handshake.transport.request, span.spanContext());
     span.end();
   }
 
   /** A connection closed: its metrics, and a short span linked to its handshake's. */
   closed(event: ConnectionCloseEvent): void {
-    const api = this.#api;
-    const instruments = this.#meter();
+    if (!this.#connections.has(event.request)) return; // accepted while nothing recorded
+    const handshake = this.#connections.get(event.request);
+    this.#connections.delete(event.request);
     const attributes = connectionAttributes(event.route, event.transport);
-    instruments.activeConnections.add(-1, attributes);
-    attributes['wsgate.close.cause'] = event.cause;
-    instruments.connectionDuration.record(event.durationMs / 1000, attributes);
-    const handshake = this.#handshakes.get(event.request);
+    const instruments = this.#meter();
+    if (instruments !== undefined) {
+      instruments.activeConnections.add(-1, attributes);
+      attributes['wsgate.close.cause'] = event.cause;
+      instruments.connectionDuration.record(event.durationMs / 1000, attributes);
+    }
     if (handshake === undefined) return; // its handshake was not sampled: neither is its close
-    this.#handshakes.delete(event.request);
+    attributes['wsgate.close.cause'] = event.cause;
     const span = this.#tracer.startSpan(`websocket close ${event.route}`, {
-      kind: api.SpanKind.INTERNAL,
+      kind: this.#api.SpanKind.INTERNAL,
       root: true,
       links: [{ context: handshake }],
       attributes: {
@@ -117,12 +137,13 @@ export class GateTelemetry {
     span.end();
   }
 
-  /** The instruments of the global meter provider now (the API's no-op until an SDK registers one). */
-  #meter(): Instruments {
+  /** The instruments of the global meter provider now; undefined while it is the API's no-op. */
+  #meter(): Instruments | undefined {
     const provider = this.#api.metrics.getMeterProvider();
-    if (this.#instruments === undefined || provider !== this.#provider) {
+    if (provider !== this.#provider) {
       this.#provider = provider;
-      this.#instruments = createInstruments(provider.getMeter(SCOPE, scopeVersion()));
+      const instruments = createInstruments(provider.getMeter(SCOPE, scopeVersion()));
+      this.#instruments = instruments.handshakeDuration === this.#noop ? undefined : instruments;
     }
     return this.#instruments;
   }
