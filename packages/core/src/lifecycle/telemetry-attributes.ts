@@ -6,10 +6,10 @@
  */
 
 import type { Attributes } from '@opentelemetry/api';
-import type { HandshakeEvent } from '../events.js';
-import type { TransportName } from '../facts.js';
-import type { Handshake } from '../handshake.js';
 import { parseHost } from '../policy/host.js';
+import type { TransportName } from '../protocol/request.js';
+import type { HandshakeEvent } from './events.js';
+import type { Handshake } from './pending-handshake.js';
 
 export interface Outcome {
   readonly outcome: HandshakeEvent['outcome'];

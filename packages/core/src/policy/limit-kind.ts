@@ -4,7 +4,7 @@
  * than on them, so that `Quota`, `RateLimit` and `Rejection` stay what users see.
  */
 
-import type { Rejection } from '../rejection.js';
+import type { Rejection } from '../protocol/rejection.js';
 
 const kinds = new WeakMap<object, string>();
 
