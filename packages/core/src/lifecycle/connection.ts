@@ -27,7 +27,7 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   handshake.accepted();
   gate.track(socket);
   const { events } = gate;
-  if (events.observesCloses || events.telemetry?.tracks(transport.request)) publishClose(handshake, socket, route.path);
+  if (events.observesCloses || gate.telemetry?.tracks(transport.request)) publishClose(handshake, socket, route.path);
   const connection: Connection<Context> = {
     context: accepted.context,
     request: transport.request,

@@ -7,7 +7,6 @@
 import { channel } from 'node:diagnostics_channel';
 import type { RejectionCode } from '../protocol/rejection.js';
 import type { TransportName, UpgradeRequest } from '../protocol/request.js';
-import { GateTelemetry } from './telemetry.js';
 
 export interface HandshakeEvent {
   readonly outcome: 'accept' | 'reject' | 'abort';
@@ -63,15 +62,15 @@ export class GateEvents {
   readonly #onEvent: EventOptions['onEvent'];
   readonly #onError: EventOptions['onError'];
   readonly #log: boolean;
-  /** @internal OpenTelemetry's spans and metrics; undefined when off or without `@opentelemetry/api`. */
-  readonly telemetry: GateTelemetry | undefined;
+  /** Told of every close before anyone else (the gate's telemetry). */
+  readonly #onClose: ((event: ConnectionCloseEvent) => void) | undefined;
 
-  constructor(options: EventOptions) {
+  constructor(options: EventOptions, onClose?: (event: ConnectionCloseEvent) => void) {
     this.#onEvent = options.onEvent;
     this.#onError = options.onError;
     const env = process.env.NODE_ENV;
     this.#log = options.logRejections ?? (env !== 'production' && env !== 'test');
-    this.telemetry = GateTelemetry.create(options);
+    this.#onClose = onClose;
   }
 
   publish(
@@ -113,7 +112,7 @@ export class GateEvents {
 
   /** To diagnostics_channel and telemetry (`onEvent` gets closes with the connection-lifetime work, #25). */
   publishClose(event: ConnectionCloseEvent): void {
-    this.telemetry?.closed(event);
+    this.#onClose?.(event);
     if (channels.close.hasSubscribers) channels.close.publish(event);
   }
 

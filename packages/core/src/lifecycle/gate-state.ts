@@ -12,6 +12,7 @@ import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from '../po
 import { type Rejection, reject } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
 import { type EventOptions, GateEvents } from './events.js';
+import { GateTelemetry } from './telemetry.js';
 
 export interface GateOptions extends RouteOptions<unknown>, EventOptions {
   /** Which Host values are served (the DNS-rebinding defence). Default `defaultHostPolicy()`. */
@@ -33,6 +34,8 @@ export class GateState {
   readonly handshakeTimeout: number;
   readonly cookies: CookieSource;
   readonly events: GateEvents;
+  /** @internal OpenTelemetry's spans and metrics; undefined when off or without `@opentelemetry/api`. */
+  readonly telemetry: GateTelemetry | undefined;
   readonly sockets = new Set<WebSocket>();
   /** HTTP/2 sessions the gate took a stream on: `close()` ends them (Node 20's `server.close()` does not). */
   readonly sessions = new Set<Http2Session>();
@@ -53,7 +56,9 @@ export class GateState {
       secrets: secret === undefined ? [] : typeof secret === 'string' ? [secret] : secret,
       parser: options.parseCookies,
     };
-    this.events = new GateEvents(options);
+    const telemetry = GateTelemetry.create(options);
+    this.telemetry = telemetry;
+    this.events = new GateEvents(options, telemetry && ((event) => telemetry.closed(event)));
     const sockets = this.sockets;
     this.#untrack = function untrack(this: WebSocket) {
       sockets.delete(this);

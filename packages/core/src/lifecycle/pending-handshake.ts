@@ -51,7 +51,7 @@ export class Handshake implements DecisionInputs {
     this.transport = transport;
     this.deadline = new Deadline(started);
     this.response = response;
-    this.openedIn = gate.events.telemetry?.opened();
+    this.openedIn = gate.telemetry?.opened();
     gate.pending++;
     // Watching the client and the deadline matters only if the handshake outlives this turn of the event
     // loop (an async hook or middleware): most complete before, and skip the cost.
@@ -185,7 +185,7 @@ export class Handshake implements DecisionInputs {
     rejection?: Rejection,
   ): void {
     const { events } = this.gate;
-    const telemetry = events.telemetry;
+    const telemetry = this.gate.telemetry;
     if (telemetry !== undefined) {
       const limit = rejection === undefined ? undefined : limitOf(rejection);
       telemetry.handshake(this, { outcome, code, status, limit });

@@ -7,9 +7,19 @@
 
 import type { Attributes } from '@opentelemetry/api';
 import { parseHost } from '../policy/host.js';
-import type { TransportName } from '../protocol/request.js';
+import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 import type { HandshakeEvent } from './events.js';
-import type { Handshake } from './pending-handshake.js';
+
+/** What telemetry reads of a handshake in flight (pending-handshake.ts's `Handshake`). */
+export interface HandshakeFacts {
+  readonly deadline: { readonly started: number };
+  readonly route: { readonly path: string } | undefined;
+  readonly transport: { readonly name: TransportName; readonly request: UpgradeRequest };
+  /** The request's own scheme and authority, once the route admitted it. */
+  readonly admitted: { readonly site: { readonly secure: boolean; readonly host: string } } | undefined;
+  /** The context it opened in (see GateTelemetry.opened). */
+  readonly openedIn: unknown;
+}
 
 export interface Outcome {
   readonly outcome: HandshakeEvent['outcome'];
@@ -37,12 +47,12 @@ export function errorType(outcome: Outcome): string | undefined {
  * `http.request.method` as the client sent it: an RFC 8441 handshake is a CONNECT, which an adapter shows its
  * framework as a GET (app-connect.ts).
  */
-export function requestMethod(handshake: Handshake): string {
+export function requestMethod(handshake: HandshakeFacts): string {
   return handshake.transport.name === 'h2' ? 'CONNECT' : (handshake.transport.request.method ?? 'GET');
 }
 
 /** The histogram's attributes, and the limit counter's with `wsgate.limit`. */
-export function metricAttributes(handshake: Handshake, outcome: Outcome): Attributes {
+export function metricAttributes(handshake: HandshakeFacts, outcome: Outcome): Attributes {
   const attributes: Attributes = {
     'wsgate.outcome': outcome.outcome,
     'network.protocol.version': protocolVersion(handshake.transport.name),
@@ -59,7 +69,7 @@ export function metricAttributes(handshake: Handshake, outcome: Outcome): Attrib
 }
 
 /** The span's attributes: the metric's, and what describes this request (method, scheme, server). */
-export function spanAttributes(handshake: Handshake, outcome: Outcome): Attributes {
+export function spanAttributes(handshake: HandshakeFacts, outcome: Outcome): Attributes {
   const attributes = metricAttributes(handshake, outcome);
   attributes['http.request.method'] = requestMethod(handshake);
   const { secure, host } = siteOf(handshake);
@@ -76,7 +86,7 @@ export function spanAttributes(handshake: Handshake, outcome: Outcome): Attribut
  * The request's own scheme and authority: the framework's after trust-proxy once the route admitted it
  * (what semantic conventions ask for behind a proxy), else the wire's.
  */
-function siteOf(handshake: Handshake): { secure: boolean; host: string | undefined } {
+function siteOf(handshake: HandshakeFacts): { secure: boolean; host: string | undefined } {
   const admitted = handshake.admitted;
   if (admitted !== undefined) return { secure: admitted.site.secure, host: admitted.site.host };
   const request = handshake.transport.request;

@@ -19,9 +19,15 @@ import { createRequire } from 'node:module';
 import type { Context, Histogram, MeterProvider, SpanContext, Tracer } from '@opentelemetry/api';
 import type { UpgradeRequest } from '../protocol/request.js';
 import type { ConnectionCloseEvent } from './events.js';
-import type { Handshake } from './pending-handshake.js';
 import { type Api, otelApi } from './telemetry-api.js';
-import { errorType, metricAttributes, type Outcome, requestMethod, spanAttributes } from './telemetry-attributes.js';
+import {
+  errorType,
+  type HandshakeFacts as Handshake,
+  metricAttributes,
+  type Outcome,
+  requestMethod,
+  spanAttributes,
+} from './telemetry-attributes.js';
 import { createInstruments, type Instruments } from './telemetry-instruments.js';
 
 /** The instrumentation scope: the package, with its version. */
