@@ -20,6 +20,7 @@ import { killChildrenOnExit, stop } from './lib/children.js';
 import {
   MEMORY_SERVERS,
   MODES,
+  OPTIONAL_SERVERS,
   PAIRED_MODES,
   PAIRS,
   PROFILE_MODES,
@@ -71,12 +72,13 @@ function names(list) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = wanted.filter((n) => !SERVERS.includes(n));
+  const known = [...SERVERS, ...OPTIONAL_SERVERS];
+  const unknown = wanted.filter((n) => !known.includes(n));
   if (unknown.length || !wanted.length) {
     console.error(`bench: unknown server(s) ${unknown.join(', ') || '(none given)'}\n${USAGE}`);
     process.exit(2);
   }
-  return SERVERS.filter((n) => wanted.includes(n));
+  return known.filter((n) => wanted.includes(n));
 }
 
 const modeName = args.quick ? 'quick' : 'full';

@@ -15,6 +15,12 @@ export const SERVERS = [
   'wsgate-fastify',
 ];
 
+/**
+ * Servers run only when named with --only: variants of a wsgate server for one question, not peers.
+ * `wsgate-core-telemetry-off` is wsgate-core with `telemetry: false` (pair core/telemetry-off).
+ */
+export const OPTIONAL_SERVERS = ['wsgate-core-telemetry-off'];
+
 /** pair name -> [wsgate side, peer side]. Each wsgate server does the same app work as its peer. */
 export const PAIRS = {
   'core/ws': ['wsgate-core', 'ws'],
@@ -22,6 +28,8 @@ export const PAIRS = {
   'express/express-ws': ['wsgate-express', 'express-ws'],
   'koa/koa-easy-ws': ['wsgate-koa', 'koa-easy-ws'],
   'fastify/fastify-websocket': ['wsgate-fastify', 'fastify-websocket'],
+  // Telemetry on (the default: @opentelemetry/api loaded, no SDK registered) against off.
+  'core/telemetry-off': ['wsgate-core', 'wsgate-core-telemetry-off'],
 };
 
 /** The concurrency at which ratios are taken and the chart is drawn. */

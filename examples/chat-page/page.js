@@ -94,7 +94,7 @@ export function chatPage(user) {
 <div class="head"><h2 id="gate-title">Gate log</h2><span id="counts" class="facts"></span><span id="live" class="live">connecting…</span></div>
 <p class="intro">Every WebSocket handshake this server decides, as it happens: <b>you</b> marks this page’s own; other
 people’s show the decision and nothing of theirs. A refused socket only tells the browser “close 1006”; the gate
-knows why. Try one it refuses:</p>
+knows why. The same decisions, counted: <a href="/metrics">/metrics</a> (Prometheus). Try one it refuses:</p>
 <div class="probes">${probes
       .map(
         ([name, title, what]) =>

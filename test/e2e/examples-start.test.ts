@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { openSession } from '../h2/client.js';
 import { insecureAgent } from './clients.js';
 import { type Example, example, examples, servesHttp2 } from './examples.js';
@@ -59,6 +60,16 @@ describe('pnpm start', () => {
       expect(Number(match?.[1])).toBeGreaterThan(0);
       const health = await fetch(`http://127.0.0.1:${match?.[1]}/health`);
       expect(await health.text()).toBe('ok');
+      // GET /metrics: the gate's OpenTelemetry metrics in Prometheus's format, a refused handshake counted.
+      const refused = new WebSocket(`ws://127.0.0.1:${match?.[1]}/chat`, ['chat.v2']);
+      refused.on('error', () => {});
+      const [, response] = await once(refused, 'unexpected-response');
+      expect(response.statusCode).toBe(401);
+      const metrics = await fetch(`http://127.0.0.1:${match?.[1]}/metrics`);
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await metrics.text()).toMatch(
+        /^wsgate_handshake_duration_count\{[^}]*wsgate_outcome="reject"[^}]*wsgate_code="REJECTED"[^}]*\} 1$/m,
+      );
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       expect(await exited).toEqual([0, null]);

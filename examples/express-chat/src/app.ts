@@ -3,6 +3,7 @@
 import { wsgate } from '@wsgate/express';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret, transportOf } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
@@ -35,6 +36,7 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() } = {}
   app.get('/health', (_req, res) => void res.type('text').send('ok'));
   app.get('/gate-log', (req, res) => gateLog.stream(req, res));
   app.get('/probe', (_req, res) => void res.type('html').send(probePage()));
+  app.get('/metrics', serveMetrics);
 
   app.get('/', (req, res) => {
     const user = userOf(req);

@@ -10,6 +10,7 @@ import formbody from '@fastify/formbody';
 import { wsgate } from '@wsgate/fastify';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret, transportOf } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import { HTTP2_SETTINGS } from 'chat-page/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
@@ -77,6 +78,10 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
   app.get('/gate-log', (request, reply) => {
     reply.hijack(); // a stream that stays open: written by the gate log, not by Fastify
     gateLog.stream(request.raw, reply.raw);
+  });
+  app.get('/metrics', (request, reply) => {
+    reply.hijack(); // the Prometheus exporter writes the response
+    serveMetrics(request.raw, reply.raw);
   });
   app.get('/probe', (_request, reply) => void reply.type('text/html; charset=utf-8').send(probePage()));
 

@@ -9,6 +9,7 @@ import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import { koaGate } from '@wsgate/koa';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import Koa from 'koa';
 
 interface State {
@@ -63,6 +64,10 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
   router.get('/gate-log', (ctx) => {
     ctx.respond = false; // a stream that stays open: written by the gate log, not by Koa
     gateLog.stream(ctx.req, ctx.res);
+  });
+  router.get('/metrics', (ctx) => {
+    ctx.respond = false; // the Prometheus exporter writes the response
+    serveMetrics(ctx.req, ctx.res);
   });
   router.get('/probe', (ctx) => {
     ctx.type = 'html';

@@ -5,6 +5,7 @@ import http from 'node:http';
 import { createGate, parseCookieHeader, signCookie, unsignCookie } from '@wsgate/core';
 import { chatPage, createRoom, exampleHosts, listenAddress, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import { closeServer, createHttp2Server, tlsCredentials, tlsRequested } from 'chat-page/tls';
 
 const secret = sessionSecret();
@@ -42,6 +43,7 @@ const handle = async (request, response) => {
   const path = request.url?.split('?')[0];
   if (request.method === 'GET' && path === '/health') return response.end('ok');
   if (request.method === 'GET' && path === '/gate-log') return gateLog.stream(request, response);
+  if (request.method === 'GET' && path === '/metrics') return serveMetrics(request, response);
   if (request.method === 'GET' && path === '/probe') {
     return response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(probePage());
   }

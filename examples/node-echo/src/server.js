@@ -4,6 +4,7 @@
 // upgrade).
 import http from 'node:http';
 import { createGate, loopbackHosts } from '@wsgate/core';
+import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import { closeServer, createHttp2Server, tlsCredentials, tlsRequested } from 'chat-page/tls';
 
 const host = process.env.HOST || '127.0.0.1';
@@ -27,6 +28,7 @@ document.getElementById('f').onsubmit = (event) => { event.preventDefault(); soc
 const handle = (request, response) => {
   if (request.url === '/') response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page);
   else if (request.url === '/health') response.end('ok');
+  else if (request.url === '/metrics') serveMetrics(request, response);
   else response.writeHead(404).end('not found');
 };
 const tls = tlsRequested() ? await tlsCredentials() : undefined;

@@ -7,7 +7,13 @@
 
 // The gate: create it, route, attach, observe, close.
 export { createGate, Gate, type GateOptions } from './gate.js';
-export { channels, type HandshakeEvent } from './lifecycle/events.js';
+export {
+  type CloseCause,
+  type ConnectionCloseEvent,
+  channels,
+  type GateEvent,
+  type HandshakeEvent,
+} from './lifecycle/events.js';
 
 // Routes and the hook: what a route accepts and what its hook and handler see.
 export type { Connection, ConnectionHandler, Upgrade, UpgradeHook } from './decision/hook.js';

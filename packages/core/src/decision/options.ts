@@ -34,6 +34,7 @@ const GATE_OPTIONS = {
   onEvent: 'a function (event) => void',
   onError: 'a function (error, request) => void',
   logRejections: 'a boolean',
+  telemetry: 'a boolean',
 } as const;
 
 type Where = 'gate' | 'route';
@@ -77,6 +78,7 @@ function valid(name: string, value: unknown): boolean {
     case 'fetchMetadata':
     case 'requireSubprotocol':
     case 'logRejections':
+    case 'telemetry':
       return typeof value === 'boolean';
     case 'protocolToken':
       return typeof value === 'string' && value !== '';

@@ -26,6 +26,8 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   if (accepted.release !== undefined) socket.once('close', accepted.release);
   handshake.accepted();
   gate.track(socket);
+  const { events } = gate;
+  if (events.observesCloses || gate.telemetry?.tracks(transport.request)) publishClose(handshake, socket, route.path);
   const connection: Connection<Context> = {
     context: accepted.context,
     request: transport.request,
@@ -48,4 +50,26 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
 function handlerFailed(handshake: Handshake, socket: WebSocket, error: unknown): void {
   handshake.report(error);
   if (socket.readyState === socket.OPEN) socket.close(1011);
+}
+
+/**
+ * The connection's close, to `onEvent`, diagnostics_channel and telemetry. The cause is told apart only as
+ * far as the socket shows it: the gate shutting down, a close without a close frame (1006) or after a
+ * failure (1011), else the client's.
+ */
+function publishClose(handshake: Handshake, socket: WebSocket, route: string): void {
+  const { gate, transport } = handshake;
+  const opened = performance.now();
+  socket.once('close', (closeCode: number) => {
+    const cause = gate.closing ? 'shutdown' : closeCode === 1006 || closeCode === 1011 ? 'error' : 'client';
+    gate.events.publishClose({
+      outcome: 'close',
+      cause,
+      closeCode,
+      route,
+      transport: transport.name,
+      durationMs: performance.now() - opened,
+      request: transport.request,
+    });
+  });
 }

@@ -23,11 +23,31 @@ export interface HandshakeEvent {
   readonly request: UpgradeRequest;
 }
 
+/** Why a connection closed. */
+export type CloseCause = 'client' | 'revoked' | 'expired' | 'heartbeat' | 'drain' | 'error' | 'shutdown';
+
+/** One per accepted connection, when it closes. */
+export interface ConnectionCloseEvent {
+  readonly outcome: 'close';
+  readonly cause: CloseCause;
+  /** The WebSocket close code: the one the gate sent when it closed, else the peer's (1006: no close frame). */
+  readonly closeCode: number;
+  /** The route template. */
+  readonly route: string;
+  readonly transport: TransportName;
+  /** How long the connection lived, from the acceptance. */
+  readonly durationMs: number;
+  readonly request: UpgradeRequest;
+}
+
+export type GateEvent = HandshakeEvent | ConnectionCloseEvent;
+
 /** node:diagnostics_channel channels, one per outcome. */
 export const channels = {
   accept: channel('wsgate:handshake:accept'),
   reject: channel('wsgate:handshake:reject'),
   abort: channel('wsgate:handshake:abort'),
+  close: channel('wsgate:connection:close'),
 } as const;
 
 export interface EventOptions {
@@ -35,18 +55,26 @@ export interface EventOptions {
   onError?: ((error: unknown, request: UpgradeRequest) => void) | undefined;
   /** One line on stderr per refused handshake. Default: on unless NODE_ENV is `production` or `test`. */
   logRejections?: boolean | undefined;
+  /**
+   * OpenTelemetry spans and metrics through the application's `@opentelemetry/api` (an optional peer).
+   * Default: on; nothing is recorded until an SDK registers a tracer or meter provider. `false` turns it off.
+   */
+  telemetry?: boolean | undefined;
 }
 
 export class GateEvents {
   readonly #onEvent: EventOptions['onEvent'];
   readonly #onError: EventOptions['onError'];
   readonly #log: boolean;
+  /** Told of every close before anyone else (the gate's telemetry). */
+  readonly #onClose: ((event: ConnectionCloseEvent) => void) | undefined;
 
-  constructor(options: EventOptions) {
+  constructor(options: EventOptions, onClose?: (event: ConnectionCloseEvent) => void) {
     this.#onEvent = options.onEvent;
     this.#onError = options.onError;
     const env = process.env.NODE_ENV;
     this.#log = options.logRejections ?? (env !== 'production' && env !== 'test');
+    this.#onClose = onClose;
   }
 
   publish(
@@ -80,6 +108,17 @@ export class GateEvents {
       const what = `${String(status)} ${logText(String(code))}`;
       console.warn(`wsgate: refused ${what} ${path} (${logText(transport)}, ${durationMs.toFixed(1)} ms)`);
     }
+  }
+
+  /** Whether anybody observes closes: else no close event is built (telemetry asks per connection). */
+  get observesCloses(): boolean {
+    return channels.close.hasSubscribers;
+  }
+
+  /** To diagnostics_channel and telemetry (`onEvent` gets closes with the connection-lifetime work, #25). */
+  publishClose(event: ConnectionCloseEvent): void {
+    this.#onClose?.(event);
+    if (channels.close.hasSubscribers) channels.close.publish(event);
   }
 
   /** A programming error (a hook that threw, an unsafe header): to `onError`, else to stderr. Never to the client. */

@@ -13,6 +13,7 @@ import { type Rejection, reject } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
 import { type EventOptions, GateEvents } from './events.js';
 import { SessionPing } from './session-ping.js';
+import { GateTelemetry } from './telemetry.js';
 
 export interface GateOptions extends RouteOptions<unknown>, EventOptions {
   /** Which Host values are served (the DNS-rebinding defence). Default `defaultHostPolicy()`. */
@@ -50,6 +51,8 @@ export class GateState {
   readonly handshakeTimeout: number;
   readonly cookies: CookieSource;
   readonly events: GateEvents;
+  /** @internal OpenTelemetry's spans and metrics; undefined when off or without `@opentelemetry/api`. */
+  readonly telemetry: GateTelemetry | undefined;
   readonly sockets = new Set<WebSocket>();
   /** HTTP/2 sessions the gate took a stream on: `close()` ends them (Node 20's `server.close()` does not). */
   readonly sessions = new Set<Http2Session>();
@@ -75,7 +78,9 @@ export class GateState {
       secrets: secret === undefined ? [] : typeof secret === 'string' ? [secret] : secret,
       parser: options.parseCookies,
     };
-    this.events = new GateEvents(options);
+    const telemetry = GateTelemetry.create(options);
+    this.telemetry = telemetry;
+    this.events = new GateEvents(options, telemetry && ((event) => telemetry.closed(event)));
     this.sessionPing = new SessionPing(this.sessions, options.http2PingInterval ?? DEFAULT_HTTP2_PING_INTERVAL);
     const sockets = this.sockets;
     this.#untrack = function untrack(this: WebSocket) {

@@ -10,6 +10,7 @@ import type { DecisionInputs } from '../decision/decide.js';
 import { type FrameworkView, RequestSite } from '../decision/facts.js';
 import type { CookieSource } from '../decision/hook.js';
 import type { Route } from '../decision/route.js';
+import { limitOf } from '../policy/limit-kind.js';
 import { Rejection, reject } from '../protocol/rejection.js';
 import type { Transport } from '../transport/transport.js';
 import { Deadline } from './deadline.js';
@@ -45,12 +46,15 @@ export class Handshake implements DecisionInputs {
   admitted: { readonly route: Route<unknown>; readonly admission: Admission; readonly site: RequestSite } | undefined;
   /** Told once the handshake is over: the app's response, when an adapter made one (app-upgrade.ts). */
   observer: HandshakeObserver | undefined;
+  /** @internal The OpenTelemetry context the handshake opened in (its span's parent), when telemetry is on. */
+  readonly openedIn: unknown;
 
   constructor(gate: GateState, transport: Transport, started: number, response: AppResponse | undefined) {
     this.gate = gate;
     this.transport = transport;
     this.deadline = new Deadline(started);
     this.response = response;
+    this.openedIn = gate.telemetry?.opened();
     gate.hold(transport.connection);
     // Watching the client and the deadline matters only if the handshake outlives this turn of the event
     // loop (an async hook or middleware): most complete before, and skip the cost.
@@ -116,7 +120,7 @@ export class Handshake implements DecisionInputs {
       rejection = reject.hookFailed;
       this.transport.reject(rejection);
     }
-    this.#finish('reject', rejection.code, rejection.status);
+    this.#finish('reject', rejection.code, rejection.status, rejection);
   }
 
   /** A throw from a hook, a policy or our own code: its Rejection, or 500 HOOK_FAILED, reported, never leaked. */
@@ -171,10 +175,15 @@ export class Handshake implements DecisionInputs {
     this.#finish('abort', 'HANDSHAKE_TIMEOUT', undefined);
   }
 
-  #finish(outcome: HandshakeEvent['outcome'], code: HandshakeEvent['code'], status: number | undefined): void {
+  #finish(
+    outcome: HandshakeEvent['outcome'],
+    code: HandshakeEvent['code'],
+    status: number | undefined,
+    rejection?: Rejection,
+  ): void {
     if (this.#done) return;
     this.#settle(true);
-    this.#publish(outcome, code, status);
+    this.#publish(outcome, code, status, rejection);
     if (outcome === 'reject' && code === 'REJECTED' && this.response?.headersSent === true) return; // the app's own
     this.observer?.settled(status, outcome === 'abort' || code === 'HANDSHAKE_TIMEOUT');
   }
@@ -188,8 +197,18 @@ export class Handshake implements DecisionInputs {
     if (failed) this.deadline.abort();
   }
 
-  #publish(outcome: HandshakeEvent['outcome'], code: HandshakeEvent['code'], status: number | undefined): void {
+  #publish(
+    outcome: HandshakeEvent['outcome'],
+    code: HandshakeEvent['code'],
+    status: number | undefined,
+    rejection?: Rejection,
+  ): void {
     const { events } = this.gate;
+    const telemetry = this.gate.telemetry;
+    if (telemetry !== undefined) {
+      const limit = rejection === undefined ? undefined : limitOf(rejection);
+      telemetry.handshake(this, { outcome, code, status, limit });
+    }
     events.publish(
       outcome,
       code,

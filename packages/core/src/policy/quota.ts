@@ -7,6 +7,7 @@
 
 import { type Rejection, reject } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
+import { namedLimit, refusedBy } from './limit-kind.js';
 import { MemoryLeaseStore } from './memory-stores.js';
 import {
   applicationKey,
@@ -80,14 +81,17 @@ const QUOTA_OPTIONS = {
 function quota(name: string, limit: number, key: Quota['key'], options: QuotaOptions): Quota {
   checkLimit(name, limit);
   checkStoreOptions(name, options, QUOTA_OPTIONS);
-  return {
-    limit,
-    key,
-    store: options.store ?? new MemoryLeaseStore(),
-    retryAfter: options.retryAfter ?? 1,
-    onStoreError: options.onStoreError ?? 'fail-closed',
-    storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
-  };
+  return namedLimit(
+    {
+      limit,
+      key,
+      store: options.store ?? new MemoryLeaseStore(),
+      retryAfter: options.retryAfter ?? 1,
+      onStoreError: options.onStoreError ?? 'fail-closed',
+      storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
+    },
+    name,
+  );
 }
 
 /** Gives back every lease taken for one connection; safe to call more than once. */
@@ -127,7 +131,7 @@ export async function acquireQuotas(
       errors.push(answer.error);
       if (q.onStoreError === 'fail-closed') refusal ??= reject.storeUnavailable;
     } else if (answer.value === undefined) {
-      refusal ??= reject.quotaExceeded(q.retryAfter);
+      refusal ??= refusedBy(reject.quotaExceeded(q.retryAfter), q);
     } else {
       held.push([q.store, answer.value]);
     }

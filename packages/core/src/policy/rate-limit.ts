@@ -6,6 +6,7 @@
 
 import { type Rejection, reject } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
+import { namedLimit, refusedBy } from './limit-kind.js';
 import { MemoryRateStore } from './memory-stores.js';
 import {
   applicationKey,
@@ -68,14 +69,17 @@ const RATE_LIMIT_OPTIONS = {
 function rateLimit(name: string, limit: number, key: RateLimit['key'], options: RateLimitOptions): RateLimit {
   checkLimit(name, limit);
   checkStoreOptions(name, options, RATE_LIMIT_OPTIONS);
-  return {
-    limit,
-    windowMs: parseDuration(name, options.per ?? '1s'),
-    key,
-    store: options.store ?? new MemoryRateStore(),
-    onStoreError: options.onStoreError ?? 'fail-closed',
-    storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
-  };
+  return namedLimit(
+    {
+      limit,
+      windowMs: parseDuration(name, options.per ?? '1s'),
+      key,
+      store: options.store ?? new MemoryRateStore(),
+      onStoreError: options.onStoreError ?? 'fail-closed',
+      storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
+    },
+    name,
+  );
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
@@ -116,7 +120,7 @@ export async function checkRateLimits(
       report(answer.error);
       if (limit.onStoreError === 'fail-closed') return reject.storeUnavailable;
     } else if (!answer.value.allowed) {
-      return reject.rateLimited(answer.value.retryAfterMs / 1000);
+      return refusedBy(reject.rateLimited(answer.value.retryAfterMs / 1000), limit);
     }
   }
   return undefined;
