@@ -139,13 +139,13 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
   /** One upgrade request (a server's 'upgrade' event), for servers you wire yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#attached = true;
-    openAppUpgrade(this.gate, request, socket, head, this.#run());
+    openAppUpgrade(this.gate, request, socket, head, this.requestListener);
   }
 
   /** One HTTP/2 extended CONNECT (a node:http2 server's 'connect' event); `attach` advertises and wires it. */
   handleConnect(request: Http2ServerRequest, response: Http2ServerResponse): void {
     this.#attached = true;
-    openAppConnect(this.gate, request, response, this.#run());
+    openAppConnect(this.gate, request, response, this.requestListener);
   }
 
   /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */
@@ -154,12 +154,13 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
   }
 
   /**
-   * node-server's request listener over the app: what `serve()` runs for every request. Once the core has
-   * answered a handshake (the 101, or its refusal), whatever the app's chain returns is replaced by
-   * RESPONSE_ALREADY_SENT: a middleware that rebuilt `c.res` after the route (cors, secure-headers) would
-   * otherwise have node-server write a second head onto the WebSocket's socket or stream.
+   * node-server's request listener over the app (what `serve()` runs for every request), for a server you
+   * create yourself: `ws.attach(http.createServer(ws.requestListener))`. Once the core has answered a
+   * handshake (the 101, or its refusal), whatever the app's chain returns is replaced by
+   * RESPONSE_ALREADY_SENT: Hono rebuilds the route's own into a response node-server would write (when a
+   * middleware read `c.res`), a second head on the WebSocket's socket or stream.
    */
-  #run(): Listener {
+  get requestListener(): Listener {
     this.#listener ??= getRequestListener(async (request: Request, env: HttpBindings | object) => {
       const response = await this.#app.fetch(request, env);
       const upgrade = upgradeOf((env as HttpBindings).incoming);
