@@ -3,7 +3,7 @@
 // a GET. Node's http2 client sends the CONNECT by hand; ws opens the HTTP/1.1 upgrades on the same server.
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { type Http2Bindings, serve } from '@hono/node-server';
 import type { HandshakeEvent } from '@wsgate/core';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function serveChat({ headerMiddleware = true } = {}) {
-  const app = new Hono<{ Variables: { user: string } }>();
+  const app = new Hono<{ Bindings: Http2Bindings; Variables: { user: string } }>();
   const events: HandshakeEvent[] = [];
   const errors: unknown[] = [];
   const ws = wsgate(app, { onEvent: (event) => events.push(event), onError: (error) => errors.push(error) });
