@@ -9,10 +9,12 @@ export const SERVERS = [
   'koa-easy-ws',
   'fastify-websocket',
   'crossws',
+  'hono-node-ws',
   'wsgate-core',
   'wsgate-express',
   'wsgate-koa',
   'wsgate-fastify',
+  'wsgate-hono',
 ];
 
 /** pair name -> [wsgate side, peer side]. Each wsgate server does the same app work as its peer. */
@@ -22,6 +24,7 @@ export const PAIRS = {
   'express/express-ws': ['wsgate-express', 'express-ws'],
   'koa/koa-easy-ws': ['wsgate-koa', 'koa-easy-ws'],
   'fastify/fastify-websocket': ['wsgate-fastify', 'fastify-websocket'],
+  'hono/hono-node-ws': ['wsgate-hono', 'hono-node-ws'],
 };
 
 /** The concurrency at which ratios are taken and the chart is drawn. */
