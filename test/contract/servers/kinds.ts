@@ -5,14 +5,14 @@ import type { Gate, GateOptions } from '@wsgate/core';
 import type { ContractApp } from '../app.js';
 
 export interface ServerOptions {
-  /** Express `trust proxy` (loopback), Koa `app.proxy`, Fastify `trustProxy`; the core has none. */
+  /** Express `trust proxy` (loopback), Koa `app.proxy`, Fastify `trustProxy`, @wsgate/hono `trustProxy`; the core has none. */
   readonly trustProxy: boolean;
   /** Extra gate options (e.g. `maxPending`). */
   readonly gate?: GateOptions;
 }
 
 export interface ContractServer {
-  /** 'core', 'express 4', 'express 5', 'koa 2', 'koa 3', 'fastify 5'. */
+  /** 'core', 'express 4', 'express 5', 'koa 2', 'koa 3', 'fastify 5', 'hono'. */
   readonly kind: string;
   /** Whether X-Forwarded-* is trusted: undefined for the core, which never reads it (not applicable). */
   readonly trustProxy: boolean | undefined;
