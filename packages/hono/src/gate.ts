@@ -13,6 +13,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Gate } from '@wsgate/core';
 import {
   isHttp2Server,
@@ -22,8 +24,6 @@ import {
   serveExtendedConnect,
   upgradeOf,
 } from '@wsgate/core/adapter';
-import { getRequestListener, type HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, Env, Hono } from 'hono';
 import { incomingOf, parseRouteArguments, type RouteSite, websocketRoute } from './route.js';
 import type {

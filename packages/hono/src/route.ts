@@ -8,9 +8,9 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Connection, Gate, Upgrade } from '@wsgate/core';
 import { accept, admit, defineRoute, type UpgradeRequest, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { WebSocket } from 'ws';
 import type { HonoConnectionHandler, HonoRouteOptions, HonoUpgradeHook } from './types.js';

@@ -41,7 +41,8 @@ export function open(
   url: string,
   options: WebSocket.ClientOptions & { protocols?: string[] } = {},
 ): Promise<
-  { socket: WebSocket; first: Promise<string>; headers: Record<string, string | string[] | undefined> } | { refused: Refused }
+  | { socket: WebSocket; first: Promise<string>; headers: Record<string, string | string[] | undefined> }
+  | { refused: Refused }
 > {
   const socket = new WebSocket(url, options.protocols ?? [], options);
   cleanups.push(() => socket.terminate());
@@ -58,7 +59,9 @@ export function open(
       response.on('data', (chunk: string) => {
         body += chunk;
       });
-      response.on('end', () => resolve({ refused: { status: response.statusCode ?? 0, headers: response.headers, body } }));
+      response.on('end', () =>
+        resolve({ refused: { status: response.statusCode ?? 0, headers: response.headers, body } }),
+      );
     });
     socket.once('error', reject);
   });

@@ -1,12 +1,13 @@
 // Hono's own middleware runs before the 101 and its answers are the client's, with their own status and
 // body: hono/jwt, signed cookies (hono/cookie), HTTPException, cors, secure-headers, hono-rate-limiter. What
 // the middleware put in `c.var` reaches the hook and the handler. Real ws clients over real sockets.
+
+import { Hono } from 'hono';
 import { getSignedCookie } from 'hono/cookie';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { jwt, sign } from 'hono/jwt';
 import { secureHeaders } from 'hono/secure-headers';
-import { Hono } from 'hono';
 import { rateLimiter } from 'hono-rate-limiter';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accepted, cleanup, refused, serve } from './helpers.js';

@@ -114,7 +114,9 @@ function isExpress(target: object): target is ExpressTarget {
 
 function isHono(target: object): target is HonoTarget {
   const { app, ws } = target as Partial<HonoTarget>;
-  return typeof app?.fetch === 'function' && typeof ws?.requestListener === 'function' && typeof ws.attach === 'function';
+  return (
+    typeof app?.fetch === 'function' && typeof ws?.requestListener === 'function' && typeof ws.attach === 'function'
+  );
 }
 
 function isKoa(target: object): target is KoaTarget {

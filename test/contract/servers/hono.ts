@@ -47,5 +47,12 @@ export async function honoServer(options: ServerOptions): Promise<ContractServer
   await new Promise((resolve) => server.once('listening', resolve));
   const port = (server.address() as { port: number }).port;
   const gate = ws.gate;
-  return { kind: 'hono', trustProxy: options.trustProxy, port, gate, app, close: () => closeServer(gate, server as never) };
+  return {
+    kind: 'hono',
+    trustProxy: options.trustProxy,
+    port,
+    gate,
+    app,
+    close: () => closeServer(gate, server as never),
+  };
 }
