@@ -1,12 +1,15 @@
 // The contract app on Hono with @hono/node-server (`wsgate(app)`): auth, the headers and the wait are Hono
 // middleware, trust proxy is the adapter's `trustProxy` (Hono has no setting of its own).
-import { serve } from '@hono/node-server';
+import type http from 'node:http';
+import http2 from 'node:http2';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Connection } from '@wsgate/core';
 import { wsgate } from '@wsgate/hono';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { WebSocket } from 'ws';
+import { testCredentials } from '../../h2/cert.js';
 import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
-import { type ContractServer, closeServer, type ServerOptions } from './kinds.js';
+import { type ContractServer, closeServer, listen, type ServerOptions } from './kinds.js';
 
 // The table's apps answer with a lowercase charset (Hono's own defaults: `application/json`, `charset=UTF-8`).
 const JSON_UTF8 = { 'Content-Type': 'application/json; charset=utf-8' };
@@ -42,17 +45,22 @@ export async function honoServer(options: ServerOptions): Promise<ContractServer
     const handler = (socket: WebSocket, _c: unknown, connection: Connection<unknown>) => app.report(socket, connection);
     route(path, app.routes[path], ...(middleware[path] ?? []), handler);
   }
-  const server = serve({ fetch: web.fetch, port: 0, hostname: '127.0.0.1' });
+  // node-server's HTTP/2: its `createServer` option, over TLS with HTTP/1.1 fallback.
+  const server = options.h2
+    ? (createAdaptorServer({
+        fetch: web.fetch,
+        createServer: http2.createSecureServer,
+        serverOptions: { ...(await testCredentials()), allowHTTP1: true },
+      }) as http2.Http2SecureServer)
+    : (createAdaptorServer({ fetch: web.fetch }) as http.Server);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
   ws.attach(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(server);
   const gate = ws.gate;
-  return {
-    kind: 'hono',
-    trustProxy: options.trustProxy,
-    port,
-    gate,
-    app,
-    close: () => closeServer(gate, server as never),
-  };
+  const close = () => closeServer(gate, server, sessions);
+  return { kind: 'hono', trustProxy: options.trustProxy, port, gate, app, ...(options.h2 && { sessions }), close };
 }

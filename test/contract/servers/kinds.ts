@@ -13,7 +13,7 @@ export interface ServerOptions {
   readonly gate?: GateOptions;
   /**
    * node:http2 over TLS with HTTP/1.1 fallback, WebSockets over both (RFC 8441 extended CONNECT and
-   * upgrades), instead of node:http: the core, Koa and Fastify (Express has no HTTP/2: see h2ServerKinds).
+   * upgrades), instead of node:http: the core, Koa, Fastify and Hono (Express has no HTTP/2: see h2ServerKinds).
    */
   readonly h2?: boolean;
 }
