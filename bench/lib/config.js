@@ -9,10 +9,12 @@ export const SERVERS = [
   'koa-easy-ws',
   'fastify-websocket',
   'crossws',
+  'hono-node-ws',
   'wsgate-core',
   'wsgate-express',
   'wsgate-koa',
   'wsgate-fastify',
+  'wsgate-hono',
 ];
 
 /**
@@ -28,6 +30,7 @@ export const PAIRS = {
   'express/express-ws': ['wsgate-express', 'express-ws'],
   'koa/koa-easy-ws': ['wsgate-koa', 'koa-easy-ws'],
   'fastify/fastify-websocket': ['wsgate-fastify', 'fastify-websocket'],
+  'hono/hono-node-ws': ['wsgate-hono', 'hono-node-ws'],
   // Telemetry on (the default: @opentelemetry/api loaded, no SDK registered) against off.
   'core/telemetry-off': ['wsgate-core', 'wsgate-core-telemetry-off'],
 };

@@ -1,5 +1,5 @@
 // The adapter contract: one table of cases, over real sockets, against every server kind (the core's `attach` on
-// node:http, Express 4 and 5, Koa 2 and 3, Fastify 5; each framework with trust proxy off and on). Each case
+// node:http, Express 4 and 5, Koa 2 and 3, Fastify 5, Hono; each framework with trust proxy off and on). Each case
 // checks the answer, what the handler got and the handshake event on each server, then that the bytes the core
 // wrote are the same on every one: a difference between adapters is a failing test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

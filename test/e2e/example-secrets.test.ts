@@ -67,7 +67,7 @@ describe.each(['node-chat', 'express-chat'])('%s sessions (finding 3)', (name) =
   });
 });
 
-describe.each(['node-chat', 'express-chat', 'koa-chat', 'fastify-chat'])('%s in production', (name) => {
+describe.each(['node-chat', 'express-chat', 'koa-chat', 'hono-chat', 'fastify-chat'])('%s in production', (name) => {
   it('refuses to start without SESSION_SECRET, naming it', async () => {
     const spec = examples().find((example) => example.name === name)!;
     const failed = await startServer(spec, {
@@ -85,11 +85,14 @@ describe.each(['node-chat', 'express-chat', 'koa-chat', 'fastify-chat'])('%s in 
   });
 });
 
-describe.each(['node-chat', 'express-chat', 'koa-chat', 'fastify-chat'])('%s Host allowlist (finding 11)', (name) => {
-  it('folds case as the library does: LOCALHOST:PORT is the same name', async () => {
-    const server = await start(name);
-    // No session: past the Host check, the app's own auth answers 401 (a refused Host would be 403).
-    expect(await handshakeStatus(server.port, { Host: `LOCALHOST:${server.port}` })).toBe(401);
-    expect(await handshakeStatus(server.port, { Host: `evil.example:${server.port}` })).toBe(403);
-  });
-});
+describe.each(['node-chat', 'express-chat', 'koa-chat', 'hono-chat', 'fastify-chat'])(
+  '%s Host allowlist (finding 11)',
+  (name) => {
+    it('folds case as the library does: LOCALHOST:PORT is the same name', async () => {
+      const server = await start(name);
+      // No session: past the Host check, the app's own auth answers 401 (a refused Host would be 403).
+      expect(await handshakeStatus(server.port, { Host: `LOCALHOST:${server.port}` })).toBe(401);
+      expect(await handshakeStatus(server.port, { Host: `evil.example:${server.port}` })).toBe(403);
+    });
+  },
+);

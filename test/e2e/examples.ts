@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const exampleNames = ['node-chat', 'express-chat', 'koa-chat', 'fastify-chat'];
+export const exampleNames = ['node-chat', 'express-chat', 'koa-chat', 'hono-chat', 'fastify-chat'];
 
 export interface ServerSpec {
   /** Shown in the suite's name. */

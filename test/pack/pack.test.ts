@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const promises = Object.fromEntries(
   packageNames.map((name) => [name, readPromise(join(root, 'packages', name, 'README.md'))]),
 ) as Record<PackageName, ReadmePromise>;
-const servers = ['core', 'express', 'koa', 'fastify'] as const;
+const servers = ['core', 'express', 'koa', 'hono', 'fastify'] as const;
 const redisServer = '/usr/bin/redis-server';
 
 let dir: string;

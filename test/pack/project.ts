@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-export const packageNames = ['core', 'express', 'koa', 'fastify', 'redis', 'testing'] as const;
+export const packageNames = ['core', 'express', 'koa', 'hono', 'fastify', 'redis', 'testing'] as const;
 export type PackageName = (typeof packageNames)[number];
 
 /** The environment a child process gets: pnpm's own `npm_*` variables (from `pnpm test`) left out. */

@@ -88,6 +88,28 @@ export const scenarios: Record<string, (port: number) => Promise<void>> = {
     expect((await fetch(`${origin}/echo`)).status).toBe(426);
   },
 
+  // @wsgate/hono: the signed cookie from /login (hono/cookie) opens /echo; without it, the middleware's 401.
+  async hono(port) {
+    const origin = `http://127.0.0.1:${port}`;
+    const login = await fetch(`${origin}/login`, { method: 'POST' });
+    expect(login.status).toBe(204);
+    const headers = { Cookie: cookiesOf(login), Origin: origin };
+    const client = opened(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'], headers }));
+    expect(client.messages[0]).toBe('hello ada (echo.v1)');
+    expect(await echo(client.socket, 'ping')).toBe('ping');
+    expect(refused(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'] }))).toEqual({
+      status: 401,
+      body: 'login required',
+      code: undefined,
+    });
+    const elsewhere = { ...headers, Origin: 'https://evil.example' };
+    expect(refused(await handshake(`ws://127.0.0.1:${port}/echo`, { headers: elsewhere }))).toMatchObject({
+      status: 403,
+      code: 'ORIGIN_FORBIDDEN',
+    });
+    expect((await fetch(`${origin}/echo`)).status).toBe(426);
+  },
+
   // @wsgate/fastify: the token in the query; the schema's 400 without it, the hook's 401 with a wrong one.
   async fastify(port) {
     const ws = `ws://127.0.0.1:${port}`;

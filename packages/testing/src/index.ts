@@ -23,5 +23,5 @@ export type { HandshakeOptions, HeaderValues, RequestSummary } from './options.j
 export { openConnection } from './raw.js';
 export { CODE_HEADER, type HandshakeResponse } from './response.js';
 export { closeSocket, type TestSocket } from './socket.js';
-export type { ExpressTarget, FastifyTarget, KoaTarget, TestTarget } from './target.js';
+export type { ExpressTarget, FastifyTarget, HonoTarget, KoaTarget, TestTarget } from './target.js';
 export { type ConnectionAddresses, type ConnectionOptions, socketPair, type Transport } from './transport.js';

@@ -3,8 +3,9 @@
  * connections to that server as a listening server would, so the server must be a plain `http.Server`
  * (an HTTPS or HTTP/2 server expects TLS bytes or h2 frames on a connection, not an HTTP/1.1 request).
  *
- * Express and Koa apps are request handlers, not servers: the kit makes one server per app, the way
- * `app.listen` would, attaches the app's gate to it, and keeps it for the app's lifetime.
+ * Express, Koa and Hono apps are request handlers, not servers: the kit makes one server per app, the way
+ * `app.listen` (or node-server's `serve`) would, attaches the app's gate to it, and keeps it for the app's
+ * lifetime.
  */
 
 import { createServer, type IncomingMessage, type RequestListener, Server, type ServerResponse } from 'node:http';
@@ -25,6 +26,18 @@ export interface KoaTarget {
   readonly ws: { attach(server: { on(event: 'upgrade', listener: UpgradeListener): unknown }): unknown };
 }
 
+/**
+ * A Hono app and its gate: `{ app, ws }` where `ws = wsgate(app)` (@wsgate/hono), served by node-server's
+ * request listener, as `serve({ fetch: app.fetch })` serves it.
+ */
+export interface HonoTarget {
+  readonly app: { fetch(request: Request, ...rest: never[]): unknown };
+  readonly ws: {
+    readonly requestListener: (request: IncomingMessage, response: ServerResponse) => unknown;
+    attach(server: { on(event: 'upgrade', listener: UpgradeListener): unknown }): unknown;
+  };
+}
+
 /** A Fastify instance with the @wsgate/fastify plugin registered (over plain HTTP). */
 export interface FastifyTarget {
   readonly server: unknown;
@@ -32,10 +45,10 @@ export interface FastifyTarget {
 }
 
 /**
- * Whatever serves the WebSocket routes under test: an Express app, `{ app, ws }` for Koa, a Fastify instance,
- * or a node:http server with a core gate attached (`createGate().route(...).attach(server)`).
+ * Whatever serves the WebSocket routes under test: an Express app, `{ app, ws }` for Koa or Hono, a Fastify
+ * instance, or a node:http server with a core gate attached (`createGate().route(...).attach(server)`).
  */
-export type TestTarget = Server | ExpressTarget | KoaTarget | FastifyTarget;
+export type TestTarget = Server | ExpressTarget | KoaTarget | HonoTarget | FastifyTarget;
 
 /** One server per Express app / Koa gate, created on first use. */
 const servers = new WeakMap<object, Server>();
@@ -49,11 +62,12 @@ export async function serverOf(target: TestTarget): Promise<Server> {
     return target.server;
   }
   if (isExpress(target)) return cached(target, () => attached(createServer(target), target.wsgate));
+  if (isHono(target)) return cached(target.ws, () => attached(createServer(target.ws.requestListener), target.ws));
   if (isKoa(target)) return cached(target.ws, () => attached(createServer(lazyCallback(target.app)), target.ws));
   if ((target as unknown) instanceof NetServer) throw notPlainHttp('this server');
   throw new TypeError(
-    '@wsgate/testing: the target must be an Express app after wsgate(app), { app, ws } for Koa (ws = koaGate(app)), ' +
-      'a Fastify instance with @wsgate/fastify, or a node:http Server with a gate attached',
+    '@wsgate/testing: the target must be an Express app after wsgate(app), { app, ws } for Koa (ws = koaGate(app)) ' +
+      'or Hono (ws = wsgate(app)), a Fastify instance with @wsgate/fastify, or a node:http Server with a gate attached',
   );
 }
 
@@ -96,6 +110,13 @@ function isFastify(target: object): target is FastifyTarget {
 
 function isExpress(target: object): target is ExpressTarget {
   return typeof target === 'function' && typeof (target as Partial<ExpressTarget>).wsgate?.attach === 'function';
+}
+
+function isHono(target: object): target is HonoTarget {
+  const { app, ws } = target as Partial<HonoTarget>;
+  return (
+    typeof app?.fetch === 'function' && typeof ws?.requestListener === 'function' && typeof ws.attach === 'function'
+  );
 }
 
 function isKoa(target: object): target is KoaTarget {

@@ -1,5 +1,5 @@
 // The same small app on every adapter, for the kit's own tests:
-//   /chat  the app's auth answers 401 {"error":"login required"} without a `sid` cookie (Express and Koa
+//   /chat  the app's auth answers 401 {"error":"login required"} without a `sid` cookie (Express, Koa and Hono
 //          middleware, a Fastify preHandler, the core's onUpgrade hook); subprotocols chat.v2 > chat.v1,
 //          required; the handler sends {"type":"welcome",user,protocol} with the 101 and echoes what it gets.
 //   /slow  a middleware (or hook) that waits until the test releases it, then the handler counts a call.
@@ -9,16 +9,19 @@ import Router from '@koa/router';
 import { createGate, type Gate, type HandshakeEvent } from '@wsgate/core';
 import { wsgate } from '@wsgate/express';
 import { wsgate as fastifyWsgate } from '@wsgate/fastify';
+import { wsgate as honoWsgate } from '@wsgate/hono';
 import { koaGate } from '@wsgate/koa';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
 import Koa from 'koa';
 import type WebSocket from 'ws';
 import type { TestTarget } from '../src/index.js';
 
 export interface Fixture {
-  readonly name: 'express' | 'koa' | 'fastify' | 'core';
+  readonly name: 'express' | 'koa' | 'hono' | 'fastify' | 'core';
   readonly target: TestTarget;
   readonly gate: Gate;
   /** Every handshake outcome the gate reported. */
@@ -141,6 +144,36 @@ export function koaFixture(): Fixture {
   return fixture;
 }
 
+export function honoFixture(): Fixture {
+  const state = base('hono');
+  const app = new Hono<{ Variables: { sid: string } }>();
+  const ws = honoWsgate(app, { onEvent: state.onEvent });
+  app.get('/health', (c) => c.text('ok'));
+  ws.route(
+    '/chat',
+    { subprotocols: PROTOCOLS, requireSubprotocol: true },
+    async (c, next) => {
+      const sid = getCookie(c, 'sid');
+      if (sid === undefined) return c.json(LOGIN_REQUIRED, 401);
+      c.set('sid', sid);
+      await next();
+    },
+    (socket, c) => chatHandler(fixture, socket, c.var.sid),
+  );
+  ws.route(
+    '/slow',
+    async (_c, next) => {
+      await state.slow.wait();
+      await next();
+    },
+    () => {
+      fixture.handled++;
+    },
+  );
+  const fixture: Fixture = { ...state, target: { app, ws }, gate: ws.gate, close: () => ws.close({ timeout: 100 }) };
+  return fixture;
+}
+
 export async function fastifyFixture(): Promise<Fixture> {
   const state = base('fastify');
   const app = Fastify();
@@ -193,6 +226,7 @@ export function coreFixture(): Fixture {
 export const fixtures: ReadonlyArray<{ name: Fixture['name']; create: () => Fixture | Promise<Fixture> }> = [
   { name: 'express', create: expressFixture },
   { name: 'koa', create: koaFixture },
+  { name: 'hono', create: honoFixture },
   { name: 'fastify', create: fastifyFixture },
   { name: 'core', create: coreFixture },
 ];

@@ -13,6 +13,7 @@ function codeBlocks(markdown: string): string[] {
 describe.each([
   { name: 'express', readmes: ['../README.md', '../../express/README.md'] },
   { name: 'koa', readmes: ['../README.md', '../../koa/README.md'] },
+  { name: 'hono', readmes: ['../../hono/README.md'] },
   { name: 'fastify', readmes: ['../README.md', '../../fastify/README.md'] },
   { name: 'core', readmes: ['../README.md', '../../core/README.md'] },
 ])('the $name example', ({ name, readmes }) => {

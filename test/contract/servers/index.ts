@@ -6,6 +6,7 @@ import Koa2 from 'koa2';
 import { coreServer } from './core.js';
 import { expressServer } from './express.js';
 import { fastifyServer } from './fastify.js';
+import { honoServer } from './hono.js';
 import type { ServerFactory } from './kinds.js';
 import { koaServer } from './koa.js';
 
@@ -19,6 +20,7 @@ export const serverKinds: ReadonlyArray<readonly [string, ServerFactory]> = [
   ['koa 2', (options) => koaServer('koa 2', Koa2 as unknown as typeof Koa3, options)],
   ['koa 3', (options) => koaServer('koa 3', Koa3, options)],
   ['fastify 5', fastifyServer],
+  ['hono', honoServer],
 ];
 
 /** The kinds that serve HTTP/2 (Express does not run on node:http2's compatibility API: packages/express). */

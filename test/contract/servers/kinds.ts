@@ -7,19 +7,19 @@ import { testCredentials } from '../../h2/cert.js';
 import type { ContractApp } from '../app.js';
 
 export interface ServerOptions {
-  /** Express `trust proxy` (loopback), Koa `app.proxy`, Fastify `trustProxy`; the core has none. */
+  /** Express `trust proxy` (loopback), Koa `app.proxy`, Fastify `trustProxy`, @wsgate/hono `trustProxy`; the core has none. */
   readonly trustProxy: boolean;
   /** Extra gate options (e.g. `maxPending`). */
   readonly gate?: GateOptions;
   /**
    * node:http2 over TLS with HTTP/1.1 fallback, WebSockets over both (RFC 8441 extended CONNECT and
-   * upgrades), instead of node:http: the core, Koa and Fastify (Express has no HTTP/2: see h2ServerKinds).
+   * upgrades), instead of node:http: the core, Koa, Fastify and Hono (Express has no HTTP/2: see h2ServerKinds).
    */
   readonly h2?: boolean;
 }
 
 export interface ContractServer {
-  /** 'core', 'express 4', 'express 5', 'koa 2', 'koa 3', 'fastify 5'. */
+  /** 'core', 'express 4', 'express 5', 'koa 2', 'koa 3', 'fastify 5', 'hono'. */
   readonly kind: string;
   /** Whether X-Forwarded-* is trusted: undefined for the core, which never reads it (not applicable). */
   readonly trustProxy: boolean | undefined;
