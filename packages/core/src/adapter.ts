@@ -22,6 +22,7 @@ export { openAppConnect } from './app-connect.js';
 export {
   type AppUpgrade,
   type AppUpgradeOptions,
+  headersAtHead,
   isUpgradeToWebSocket,
   openAppUpgrade,
   upgradeOf,
