@@ -39,7 +39,15 @@ import type {
 type Middleware<Ctx extends KoaContext> = Koa.Middleware<Ctx['state'], Ctx>;
 /** The route's context comes from its hook (or the app's), never from the handler's annotation. */
 type Handler<Context, Ctx extends KoaContext> = KoaConnectionHandler<NoInference<Context>, Ctx>;
-type RouteOptionsOrMiddleware<Context, Ctx extends KoaContext> = KoaRouteOptions<Context, Ctx> | Middleware<Ctx>;
+/**
+ * The hook's ctx has a type parameter of its own (`HookCtx`, Koa's context unless the hook annotates it):
+ * were it the handler's `Ctx`, TypeScript would fix `Ctx` while typing the hook's parameters, before it
+ * reaches the handler's annotation (`ctx: RouterContext<State>`), and a typed middleware beside them
+ * would then fail to match (TS2345).
+ */
+type RouteOptionsOrMiddleware<Context, Ctx extends KoaContext, HookCtx> =
+  | KoaRouteOptions<Context, HookCtx>
+  | Middleware<Ctx>;
 
 import { answerWhenUnwound, unwound } from './unwound.js';
 import { KoaView } from './view.js';
@@ -94,30 +102,30 @@ export class KoaGate<AppContext = undefined> {
   route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     m2: Middleware<Ctx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     m2: Middleware<Ctx>,
     m3: Middleware<Ctx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     m2: Middleware<Ctx>,
     m3: Middleware<Ctx>,
