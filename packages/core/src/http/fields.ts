@@ -128,3 +128,6 @@ const CONTENT_METADATA = new Set([
 function isCarried(lower: string): boolean {
   return !CONTENT_METADATA.has(lower) && !HOP_BY_HOP.has(lower) && !isOwnedField('handshake', lower);
 }
+
+/** One header line, as the caller gave it: name and value(s). */
+export type HeaderFields = Readonly<Record<string, string | number | readonly string[] | undefined>>;
