@@ -23,6 +23,7 @@ export type { TransportName, UpgradeRequest } from './protocol/request.js';
 export {
   type AppUpgrade,
   type AppUpgradeOptions,
+  headersAtHead,
   isUpgradeToWebSocket,
   upgradeOf,
   upgradeRequired,

@@ -33,7 +33,28 @@ function parseArguments(method: string, args: readonly unknown[]) {
   if (typeof handler !== 'function' || rest.some((m) => typeof m !== 'function')) {
     throw new TypeError(`wsgate: ${method}(path, [options], ...middleware, handler) takes functions after the options`);
   }
+  checkHandlerShape(method, handler);
   return { options, middleware: rest, handler: handler as WebSocketHandler<unknown, unknown> };
+}
+
+/** A function whose first parameter is named `req` or `request`: written as middleware, `(req, res) => …`. */
+const MIDDLEWARE_SHAPED =
+  /^(?:async\s*)?(?:function\b[^(]*)?\(\s*(req|request)\s*[,)]|^(?:async\s+)?(req|request)\s*=>/;
+
+/**
+ * The last function is the handler, `(socket, req, context, connection)`, called after the 101. One written
+ * as middleware, `(req, res) => …`, would otherwise fail only then, on the socket ("res.status is not a
+ * function"), where nothing can answer the client any more: refused here, where it is written. Read from
+ * the source's parameter names; minified code has other names and is not checked.
+ */
+function checkHandlerShape(method: string, handler: object): void {
+  const shaped = MIDDLEWARE_SHAPED.exec(Function.prototype.toString.call(handler).trimStart());
+  if (shaped === null) return;
+  throw new TypeError(
+    `wsgate: ${method}(path, [options], ...middleware, handler): the last function is the handler, called ` +
+      `with (socket, req, context, connection) after the 101, but its first parameter is named ` +
+      `"${shaped[1] ?? shaped[2]}": a middleware (req, res, next) goes before the handler`,
+  );
 }
 
 type RouterLike = { get(path: unknown, ...handlers: unknown[]): unknown };

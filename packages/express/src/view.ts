@@ -5,7 +5,7 @@
  */
 
 import type { ServerResponse } from 'node:http';
-import type { FrameworkView } from '@wsgate/core/adapter';
+import { type FrameworkView, headersAtHead } from '@wsgate/core/adapter';
 import type { Request } from 'express';
 
 /**
@@ -46,9 +46,12 @@ export class ExpressView implements FrameworkView {
     return typeof req.secret === 'string' ? strings(req.signedCookies) : undefined;
   }
 
-  /** The app's response is the one the core made over the upgrade's socket (`upgradeOf(req).response`). */
+  /**
+   * The app's response is the one the core made over the upgrade's socket (`upgradeOf(req).response`): its
+   * headers as its head would carry them, with what `on-headers` hooks add then (express-session's cookie).
+   */
   get responseHeaders(): ReturnType<ServerResponse['getHeaders']> {
-    return this.#response.getHeaders();
+    return headersAtHead(this.#response);
   }
 }
 

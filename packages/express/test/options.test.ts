@@ -199,6 +199,31 @@ describe('origin, subprotocols and other options, per app and per route', () => 
     expect(() => (app.ws as (...args: unknown[]) => unknown)('/x', {})).toThrow(/takes functions after the options/);
     expect(() => wsgate(app)).toThrow(/already/);
   });
+
+  it('a handler written as middleware, (req, res) => …, is a TypeError where it is written, not after the 101', () => {
+    const app = wsgate(express());
+    const ws = app.ws as (...args: unknown[]) => unknown;
+    const shaped = [
+      (req: unknown, res: unknown) => [req, res],
+      async (request: unknown) => request,
+      (req: unknown, res: unknown, next: unknown) => [req, res, next],
+      async function named(req: unknown) {
+        return req;
+      },
+      (req: unknown) => req,
+    ];
+    for (const handler of shaped) {
+      expect(() => ws('/x', handler)).toThrow(/first parameter is named "req(uest)?": a middleware/);
+      expect(() => ws('/x', {}, (_req: unknown, _res: unknown, next: () => void) => next(), handler)).toThrow(
+        TypeError,
+      );
+      expect(() => express.Router().ws('/x', handler as never)).toThrow(/the last function is the handler/);
+    }
+    // A handler is (socket, req, …): never refused, whatever else it is named.
+    app.ws('/ok', (socket, req) => socket.send(req.path));
+    app.ws('/ok2', async (ws, request) => ws.send(request.path));
+    app.ws('/ok3', (requestSocket) => requestSocket.close());
+  });
 });
 
 describe.each(versions)('%s: facts from Express', (_name, express) => {

@@ -13,7 +13,6 @@ import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
 import { type Connection, Gate, type Upgrade } from '@wsgate/core';
 import {
-  accept,
   admit,
   defineRoute,
   isHttp2Server,
@@ -40,8 +39,17 @@ import type {
 type Middleware<Ctx extends KoaContext> = Koa.Middleware<Ctx['state'], Ctx>;
 /** The route's context comes from its hook (or the app's), never from the handler's annotation. */
 type Handler<Context, Ctx extends KoaContext> = KoaConnectionHandler<NoInference<Context>, Ctx>;
-type RouteOptionsOrMiddleware<Context, Ctx extends KoaContext> = KoaRouteOptions<Context, Ctx> | Middleware<Ctx>;
+/**
+ * The hook's ctx has a type parameter of its own (`HookCtx`, Koa's context unless the hook annotates it):
+ * were it the handler's `Ctx`, TypeScript would fix `Ctx` while typing the hook's parameters, before it
+ * reaches the handler's annotation (`ctx: RouterContext<State>`), and a typed middleware beside them
+ * would then fail to match (TS2345).
+ */
+type RouteOptionsOrMiddleware<Context, Ctx extends KoaContext, HookCtx> =
+  | KoaRouteOptions<Context, HookCtx>
+  | Middleware<Ctx>;
 
+import { answerWhenUnwound, unwound } from './unwound.js';
 import { KoaView } from './view.js';
 
 /** The Koa context of a request on its way through a WebSocket route, for the hook and the handler. */
@@ -94,30 +102,30 @@ export class KoaGate<AppContext = undefined> {
   route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     m2: Middleware<Ctx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     m2: Middleware<Ctx>,
     m3: Middleware<Ctx>,
     handler: Handler<Context, Ctx>,
   ): WebSocketMiddleware<Ctx>;
-  route<Context = AppContext, Ctx extends KoaContext = KoaContext>(
-    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx>,
+  route<Context = AppContext, Ctx extends KoaContext = KoaContext, HookCtx = KoaContext>(
+    optionsOrMiddleware: RouteOptionsOrMiddleware<Context, Ctx, HookCtx>,
     m1: Middleware<Ctx>,
     m2: Middleware<Ctx>,
     m3: Middleware<Ctx>,
@@ -173,15 +181,16 @@ export class KoaGate<AppContext = undefined> {
       }
       const run = async (i: number): Promise<unknown> => {
         if (i < middleware.length) return middleware[i]?.(ctx, () => run(i + 1) as Promise<void>);
-        if (!upgrade.take()) {
-          if (upgrade.appResponded) {
-            throw new Error('wsgate: the response had already started when the WebSocket route ran');
-          }
-        } else {
-          const accepted = accept(handshake, route, view);
-          if (accepted !== undefined) await accepted;
+        if (upgrade.appResponded) {
+          throw new Error('wsgate: the response had already started when the WebSocket route ran');
         }
+        // Koa writes a response once its whole chain has unwound, and middleware act on the way back out
+        // (koa-session commits the session there): the handshake is answered then, so that what they set
+        // rides on the 101 and nothing they do finds the response already sent. Meanwhile they see the
+        // acceptance's status (an extended CONNECT's is 200: HTTP/2 has no 101, RFC 8441 §5).
         ctx.respond = false;
+        ctx.status = handshake.transport.name === 'h2' ? 200 : 101;
+        answerWhenUnwound(ctx.req, { upgrade, handshake, route, view });
       };
       await run(0);
     };
@@ -214,9 +223,19 @@ export class KoaGate<AppContext = undefined> {
   /** One upgrade request, for servers you wire yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#attached = true;
+    openAppUpgrade(this.gate, request, socket, head, (req, res) => this.#run(req, res), { observed });
+  }
+
+  /** Koa's handling of one request; once its chain has unwound, the handshake that reached a route is answered. */
+  #run(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse): void {
     // Composed on first use, so that middleware added after `attach` is seen, as it is by `app.listen`.
     this.#callback ??= this.#app.callback();
-    openAppUpgrade(this.gate, request, socket, head, this.#callback, { observed });
+    const handled = this.#callback(request as IncomingMessage, response as ServerResponse);
+    // Koa's callback resolves once the chain and its error handling are done (it never rejects).
+    Promise.resolve(handled).then(
+      () => unwound(request),
+      () => unwound(request),
+    );
   }
 
   /**
@@ -225,8 +244,7 @@ export class KoaGate<AppContext = undefined> {
    */
   handleConnect(request: Http2ServerRequest, response: Http2ServerResponse): void {
     this.#attached = true;
-    this.#callback ??= this.#app.callback();
-    openAppConnect(this.gate, request, response, this.#callback as never);
+    openAppConnect(this.gate, request, response, (req, res) => this.#run(req, res));
   }
 
   /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */

@@ -4,7 +4,7 @@
  */
 
 import { parseCookieHeader } from '@wsgate/core';
-import type { FrameworkView } from '@wsgate/core/adapter';
+import { type FrameworkView, headersAtHead } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 
 type Context = Koa.ParameterizedContext;
@@ -43,8 +43,9 @@ export class KoaView implements FrameworkView {
     return this.#ctx.app.keys ? readCookies(this.#ctx, true) : undefined;
   }
 
+  /** Read once Koa's chain has unwound (gate.ts): what middleware set on the way back out rides too. */
   get responseHeaders(): ReturnType<Context['res']['getHeaders']> {
-    return this.#ctx.res.getHeaders();
+    return headersAtHead(this.#ctx.res);
   }
 }
 

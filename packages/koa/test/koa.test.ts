@@ -544,6 +544,38 @@ describe.each(koaVersions)('%s', (_name, KoaClass) => {
     expect(upgrades).toEqual([true, true, false]);
   });
 
+  it('answers once the chain has unwound: what is set after next() rides on the 101, a throw there is Koa’s 500', async () => {
+    const errors: unknown[] = [];
+    const handled: string[] = [];
+    const { url } = await serve(KoaClass, (app, ws) => {
+      app.on('error', (error) => errors.push(error));
+      app.use(async (ctx, next) => {
+        await next();
+        if (ctx.path === '/boom') throw new Error('on the way out');
+        ctx.set('X-After', `status ${ctx.status}`);
+      });
+      app.use(async (ctx, next) => {
+        if (ctx.path !== '/later') return next();
+        // A middleware that lets Koa finish first and reaches the route afterwards: answered there and then.
+        ctx.respond = false;
+        setImmediate(next);
+      });
+      app.use(
+        ws.route((socket, ctx) => {
+          handled.push(ctx.path);
+          socket.send('hi');
+        }),
+      );
+    });
+    const { headers } = await accepted(url);
+    expect(headers['x-after']).toBe('status 101');
+    const boom = await refused(`${url}/boom`);
+    expect([boom.status, boom.body]).toEqual([500, 'Internal Server Error']);
+    expect(errors).toEqual([expect.objectContaining({ message: 'on the way out' })]);
+    await accepted(`${url}/later`);
+    expect(handled).toEqual(['/', '/later']);
+  });
+
   it('does not report a reset of an accepted connection as a Koa error', async () => {
     const errors: unknown[] = [];
     const { port, ws } = await serve(KoaClass, (app, ws) => {

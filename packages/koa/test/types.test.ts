@@ -69,6 +69,44 @@ describe('types', () => {
     app.use(router.routes());
   });
 
+  it('a hook with parameters, a Koa.Middleware<State> and a RouterContext<State> handler, together (#26)', () => {
+    interface State {
+      user?: string;
+    }
+    const app = new Koa<State>();
+    const ws = koaGate(app);
+    const router = new Router<State>();
+    const requireUser: Koa.Middleware<State> = async (ctx, next) => {
+      if (!ctx.state.user) ctx.throw(401);
+      await next();
+    };
+    router.get(
+      '/rooms/:room',
+      ws.route(
+        { onUpgrade: (upgrade, ctx) => (ctx.state.user ? { user: ctx.state.user } : upgrade.reject(401)) },
+        requireUser,
+        (socket, ctx: RouterContext<State>, { context }) => {
+          expectTypeOf(context).toHaveProperty('user'); // Koa's ctx.state is any, so is the user read from it
+          expectTypeOf(ctx.params.room).toEqualTypeOf<string | undefined>();
+          socket.send(ctx.params.room ?? '');
+        },
+      ),
+      // The hook may annotate its ctx as the handler does.
+      ws.route(
+        {
+          onUpgrade: (upgrade, ctx: RouterContext<State>) =>
+            ctx.state.user === undefined ? upgrade.reject(401) : { user: ctx.state.user, room: ctx.params.room },
+        },
+        requireUser,
+        (_socket, ctx: RouterContext<State>, { context }) => {
+          expectTypeOf(context).toEqualTypeOf<{ user: string; room: string | undefined }>();
+          expectTypeOf(ctx.state.user).toEqualTypeOf<string | undefined>();
+        },
+      ),
+    );
+    app.use(router.routes());
+  });
+
   it('rejects a hook result that is neither a context nor a Rejection for a typed route', () => {
     const ws = koaGate(new Koa());
     ws.route<{ id: number }>(

@@ -17,9 +17,10 @@ export type Transport = 'memory' | 'tcp';
 
 /**
  * The addresses an in-memory connection claims, for code that reads them: `request.socket.remoteAddress`
- * (`quotaPerIp`, `req.ip`) or `localPort` (a Host policy tied to the listening port). Unset, they are
- * undefined, as for any socket without an address; the core's default Host policy then treats the server as
- * not loopback (any well-formed Host is served), exactly as for a Unix socket.
+ * (`quotaPerIp`, `req.ip`) or `localPort` (a Host policy tied to the listening port). By default the client
+ * is a loopback one (`127.0.0.1`, IPv4, an ephemeral port: `socketPair`) and the local ones are undefined,
+ * as for a socket without an address; the core's default Host policy then treats the server as not loopback
+ * (any well-formed Host is served), exactly as for a Unix socket.
  */
 export interface ConnectionAddresses {
   localAddress?: string;

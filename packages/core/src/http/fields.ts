@@ -87,8 +87,9 @@ export function fieldValues(value: string | number | readonly string[]): readonl
 /**
  * The one rule for headers an app's middleware set on its response before the route took the handshake
  * (a session's Set-Cookie, a request id, security headers): they ride on the acceptance, except what an
- * acceptance cannot carry — content metadata (`Content-*`: there is no content), hop-by-hop fields (RFC
- * 9110 §7.6.1) and the handshake's own — and except names the hook set itself (`overridden`), which win.
+ * acceptance cannot carry — the representation's metadata (`CONTENT_METADATA`: there is no content), hop-by-hop
+ * fields (RFC 9110 §7.6.1) and the handshake's own — and except names the hook set itself (`overridden`),
+ * which win. `Content-Security-Policy` is a policy for the response's context, not content metadata: it rides.
  */
 export function carriedHeaders(
   headers: Readonly<Record<string, string | number | readonly string[] | undefined>>,
@@ -107,8 +108,25 @@ export function carriedHeaders(
 
 const HOP_BY_HOP = new Set(['proxy-connection', 'te', 'trailer']);
 
+/**
+ * What describes a representation, which a 101 has none of: RFC 9110 §8.3–8.7 and §14.4, Content-Disposition
+ * (RFC 6266), Content-Digest (RFC 9530), Content-MD5 (RFC 1864, obsolete). Named one by one: other `Content-*`
+ * fields (`Content-Security-Policy`, `-Report-Only`) are not about the content and ride on the acceptance.
+ */
+const CONTENT_METADATA = new Set([
+  'content-type',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-location',
+  'content-range',
+  'content-disposition',
+  'content-digest',
+  'content-md5',
+]);
+
 function isCarried(lower: string): boolean {
-  return !lower.startsWith('content-') && !HOP_BY_HOP.has(lower) && !isOwnedField('handshake', lower);
+  return !CONTENT_METADATA.has(lower) && !HOP_BY_HOP.has(lower) && !isOwnedField('handshake', lower);
 }
 
 /** One header line, as the caller gave it: name and value(s). */

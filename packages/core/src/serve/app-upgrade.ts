@@ -14,7 +14,7 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { type IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Duplex, Writable } from 'node:stream';
@@ -52,7 +52,7 @@ export interface AppUpgradeOptions {
   /**
    * Whether the app watches its responses finish (a request logger, Fastify's onResponse): then, once
    * the core has answered, the response is finished with the client's status into a sink. Default: when
-   * it has 'finish' listeners.
+   * it has 'finish' listeners, or a middleware wrapped its `end` (express-session saves the session there).
    */
   observed?: (response: ServerResponse) => boolean;
 }
@@ -131,7 +131,7 @@ function openOverSocket(
       return;
     }
   }
-  const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? hasFinishListeners);
+  const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? watchesFinish);
   carryUpgrade(request, upgrade);
   run(request, response);
 }
@@ -155,9 +155,28 @@ function responseOver(request: IncomingMessage, socket: Duplex): ServerResponse 
 const { detachSocket } = ServerResponse.prototype;
 const { listenerCount } = EventEmitter.prototype;
 
-/** Someone besides the core (its own `appFinished`) listens for the response to finish: a logger, say. */
-function hasFinishListeners(response: ServerResponse): boolean {
-  return listenerCount.call(response, 'finish') > 1;
+/**
+ * Someone besides the core (its own `appFinished`) listens for the response to finish (a logger), or wraps
+ * its `end` to act there (express-session saves a changed session, compression flushes): without ending
+ * the response, a session change made during the handshake would depend on whether a logger is installed.
+ */
+function watchesFinish(response: ServerResponse): boolean {
+  return listenerCount.call(response, 'finish') > 1 || Object.hasOwn(response, 'end');
+}
+
+/**
+ * The headers the app's response would go out with if its head were written now, for the acceptance to
+ * carry: what its middleware set, and what hooks on its `writeHead` add at that moment (`on-headers`:
+ * express-session's Set-Cookie for a new or regenerated session, morgan's and compression's bookkeeping).
+ * Those hooks exist only where a middleware wrapped `writeHead`; they then run once, here, with the status
+ * 101, and the head they build is never written: the response is off the socket by now (`take`), and the
+ * transport writes the acceptance. Over HTTP/2 the compat response would send its head: nothing runs.
+ */
+export function headersAtHead(response: ServerResponse | Http2ServerResponse): OutgoingHttpHeaders {
+  if (response instanceof ServerResponse && !response.headersSent && Object.hasOwn(response, 'writeHead')) {
+    response.writeHead(101);
+  }
+  return response.getHeaders();
 }
 
 class PendingAppUpgrade implements AppUpgrade {

@@ -16,7 +16,31 @@ export function socketPair(): [client: Duplex, server: Duplex] {
   const [client, server] = duplexPair();
   hangUpWhenClosed(client, server);
   hangUpWhenClosed(server, client);
+  claimLoopbackPeer(server);
   return [client, server];
+}
+
+/** Ephemeral ports (RFC 6335 §6), handed out in turn so that two in-memory clients differ as two TCP ones do. */
+const EPHEMERAL_FIRST = 49152;
+const EPHEMERAL_COUNT = 16384;
+let nextPort = 0;
+
+/**
+ * The server side claims a loopback client, as a real connection from the same machine has (what supertest's
+ * clients have): `req.ip`, `ctx.ip` and `request.ip` read `socket.remoteAddress`, and rate limiters keyed on
+ * them (express-rate-limit, koa-ratelimit, @fastify/rate-limit) fail on undefined. Configurable, so that a
+ * caller may claim another address. No local address: the default Host policy reads one as a loopback
+ * listener's, which serves loopback names only.
+ */
+function claimLoopbackPeer(server: Duplex): void {
+  const port = EPHEMERAL_FIRST + (nextPort++ % EPHEMERAL_COUNT);
+  for (const [key, value] of [
+    ['remoteAddress', '127.0.0.1'],
+    ['remoteFamily', 'IPv4'],
+    ['remotePort', port],
+  ] as const) {
+    Object.defineProperty(server, key, { value, enumerable: true, configurable: true });
+  }
 }
 
 function hangUpWhenClosed(side: Duplex, peer: Duplex): void {

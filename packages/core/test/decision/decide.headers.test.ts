@@ -1,5 +1,6 @@
 // decide (src/decision.ts): permessage-deflate, and the headers the acceptance carries — the app's middleware's
-// (docs/architecture.md: all but content metadata, hop-by-hop fields and the handshake's own) and the hook's,
+// (docs/architecture.md: all but content metadata, hop-by-hop fields and the handshake's own; a
+// Content-Security-Policy is not content metadata) and the hook's,
 // which win over a carried one of the same name.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +59,7 @@ describe('decide: the headers the acceptance carries', () => {
       'x-request-id': 'r1',
       'set-cookie': ['a=1; Path=/', 'b=2; Path=/'],
       'x-count': '3',
+      'content-security-policy': "default-src 'self'",
       'X-Override': 'hook',
       'X-Hook': ['1', '2'],
     });
@@ -77,6 +79,9 @@ describe('decide: the headers the acceptance carries', () => {
       fc.constantFrom(
         'Content-Type',
         'content-language',
+        'Content-Encoding',
+        'Content-Security-Policy',
+        'content-security-policy-report-only',
         'Connection',
         'TE',
         'Upgrade',
@@ -100,7 +105,7 @@ describe('decide: the headers the acceptance carries', () => {
           for (const [header, value] of Object.entries(carried)) {
             const lower = header.toLowerCase();
             const dropped =
-              lower.startsWith('content-') ||
+              (lower.startsWith('content-') && !lower.startsWith('content-security-policy')) ||
               ['te', 'trailer', 'proxy-connection'].includes(lower) ||
               isOwnedField('handshake', lower);
             if (ownLower.has(lower)) expect(headers[header], header).toBe(own.includes(header) ? 'hook' : undefined);
