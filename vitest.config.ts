@@ -29,8 +29,9 @@ export default defineConfig({
       reporter: ['text-summary', 'text', 'json-summary'],
       reportsDirectory: 'coverage',
       reportOnFailure: true,
-      // Set from the whole suite on Node 26.12: lines, the one figure that the source maps carry exactly.
-      thresholds: { lines: 80, 'packages/core/src/**': { lines: 90 } },
+      // About a point under the whole suite's figures on Node 26.12 (2026-12-07): lines 97.55 % in all,
+      // 98.11 % in @wsgate/core.
+      thresholds: { lines: 96, 'packages/core/src/**': { lines: 97 } },
     },
     projects: [
       {
