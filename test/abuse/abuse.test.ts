@@ -94,24 +94,18 @@ describe.each(factories)('%s', (_name, factory) => {
       await expectHealthy(app);
     });
 
-    it('2,500 tiny header lines after the handshake’s own (past Node’s 2,000 kept) still get the 101', async () => {
-      const app = await start();
-      const head = handshakeRequest(app.port, '/ws').slice(0, -2) + 'x:1\r\n'.repeat(2_500) + '\r\n';
-      const client = await RawClient.open(app.port);
-      client.write(head);
-      expect(await client.response()).toBe(101);
-      await eventually(() => app.probe.handled.length === 1);
-      expect(app.probe.handled).toEqual(['/ws']);
-      await expectHealthy(app);
-    });
-
-    it('2,500 tiny header lines before the handshake’s own (which Node then drops) are refused, not accepted', async () => {
+    it('2,500 tiny header lines (under 16 KiB, past Node’s 2,000) get Node’s 431, wherever the handshake’s own are', async () => {
+      // Node 22 and later refuse a head over `maxHeadersCount` (HPE_HEADER_OVERFLOW) where Node 20 kept the
+      // first 2,000 lines and dropped the rest: either way nothing dropped can make a request accepted.
       const app = await start();
       const [requestLine, ...rest] = handshakeRequest(app.port, '/ws').split('\r\n');
-      const client = await exchange(app.port, `${requestLine}\r\n${'x:1\r\n'.repeat(2_500)}${rest.join('\r\n')}`);
-      // What is left of the request has no Upgrade / Connection / key: not a WebSocket handshake.
-      expect(client.status).toBe(426);
-      expect(client.responses).toBe(1);
+      const tiny = 'x:1\r\n'.repeat(2_500);
+      const after = await exchange(app.port, handshakeRequest(app.port, '/ws').slice(0, -2) + tiny + '\r\n');
+      const before = await exchange(app.port, `${requestLine}\r\n${tiny}${rest.join('\r\n')}`);
+      for (const client of [after, before]) {
+        expect(client.status).toBe(431);
+        expect(client.responses).toBe(1);
+      }
       expect(app.probe.handled).toEqual([]);
       await expectHealthy(app);
     });

@@ -9,6 +9,13 @@
  *     ends its side and waits for the peer's END_STREAM. A peer that never sends it would hold the stream
  *     until ws's close timer; as a server closes the TCP connection first (RFC 6455 §7.1.1), the stream is
  *     closed a moment after our END_STREAM, with NO_ERROR, unless the peer's arrived meanwhile.
+ *
+ * And one of Node's: a peer's RST_STREAM with a code other than NO_ERROR or CANCEL is destroyed with an
+ * ERR_HTTP2_STREAM_ERROR 'error'. That is the client aborting (the RST of §5), which ws reads from 'close'
+ * alone; the error would also reach whoever still listens on the stream, and an app's compat response
+ * is watched there (Koa's on-finished, through `response.socket`), so `app.on('error')` would report a
+ * client's reset of a WebSocket as a server error. (Node 22 and 26's clients send such a reset from
+ * `stream.close(code)`; 20 and 24's end their side first, which hid this.)
  */
 
 import { constants, type ServerHttp2Stream } from 'node:http2';
@@ -20,6 +27,11 @@ const END_STREAM_GRACE_MS = 1_000;
 
 /** Applies both before ws takes the stream. */
 export function adaptStreamForWebSocket(stream: ServerHttp2Stream, graceMs = END_STREAM_GRACE_MS): void {
+  const destroyStream = stream._destroy;
+  stream._destroy = function destroyQuietlyOnPeerReset(this: ServerHttp2Stream, error, callback) {
+    // `error` is null when Node destroys the stream for a reset; its own error comes from the code.
+    destroyStream.call(this, error, (reported) => callback(error == null ? null : reported));
+  };
   const destroy = stream.destroy;
   stream.destroy = function destroyWithCancel(this: ServerHttp2Stream, error?: Error) {
     if (error == null && !this.closed && !this.destroyed) this.close(NGHTTP2_CANCEL);
