@@ -24,7 +24,7 @@ import { type Accept, decide } from './decision.js';
 import type { FrameworkView, RequestSite } from './facts.js';
 import type { GateState } from './gate-state.js';
 import { type AppResponse, Handshake } from './handshake.js';
-import { checkRateLimits } from './policy/rate-limit.js';
+import { checkRateLimits } from './policy/limits.js';
 import { isPromise } from './promise.js';
 import { Rejection, reject } from './rejection.js';
 import type { Route } from './route.js';
@@ -89,9 +89,9 @@ function admission(
   // A legacy handshake is answered as any unsupported version unless the route asks for it (RFC 6455 §4.4).
   if (wire.transport === 'hixie-76' && !route.legacy.includes('hixie-76')) return reject.unsupportedVersion;
   const facts = { transport: wire.transport, headers: wire.headers, site, request: wire.request };
-  if (route.rateLimits.length === 0) return admitRequest(route, facts);
+  if (route.limits.early.length === 0) return admitRequest(route, facts);
   const info = { request: wire.request, route: route.path, ip: site.ip };
-  return checkRateLimits(route.rateLimits, info, (error) => handshake.report(error)).then(
+  return checkRateLimits(route.limits.early, info, (error) => handshake.report(error)).then(
     (limited) => limited ?? admitRequest(route, facts),
   );
 }

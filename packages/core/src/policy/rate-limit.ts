@@ -5,17 +5,18 @@
  */
 
 import type { UpgradeRequest } from '../facts.js';
-import { type Rejection, reject } from '../rejection.js';
+import type { Rejection } from '../rejection.js';
 import { MemoryRateStore } from './memory-stores.js';
 import {
   applicationKey,
-  callStore,
   checkLimit,
   checkStoreOptions,
   DEFAULT_STORE_TIMEOUT_MS,
   hasMethods,
   type OnStoreError,
 } from './store-call.js';
+import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
+import { checkRateLimits as checkSpacedRateLimits, compileLimits } from './limits.js';
 import type { RateStore } from './stores.js';
 
 /** What a rate limit's key is computed from: the request before any hook ran. */
@@ -33,9 +34,14 @@ export interface RateLimit {
   readonly store: RateStore;
   readonly onStoreError: OnStoreError;
   readonly storeTimeout: number;
+  /** The limit's own key space (see limit-space.ts): its `name` option, else derived where the route is compiled. */
+  readonly space: LimitIdentity;
 }
 
 export interface RateLimitOptions {
+  /** The limit's key space: limits with the same name share their attempts, on any route; by default each
+   * limit has its own. Letters, digits, `_ . -`. */
+  name?: string;
   /** The window: milliseconds, or a duration such as `'1s'`, `'500ms'`, `'1m'`. Default `'1s'`. */
   per?: number | string;
   store?: RateStore;
@@ -45,7 +51,7 @@ export interface RateLimitOptions {
 
 /** At most `limit` handshakes per client IP per window (the framework's client IP; the peer on plain node:http). */
 export function rateLimitPerIp(limit: number, options: RateLimitOptions = {}): RateLimit {
-  return rateLimit('rateLimitPerIp', limit, ({ ip }) => `ip:${ip ?? ''}`, options);
+  return rateLimit('rateLimitPerIp', limit, ({ ip }) => `ip:${ip ?? ''}`, options, '');
 }
 
 /** At most `limit` handshakes per key of your choosing per window, e.g. an API key header. */
@@ -54,7 +60,7 @@ export function rateLimitPerKey(
   key: (info: RateInfo) => string | undefined,
   options: RateLimitOptions = {},
 ): RateLimit {
-  return rateLimit('rateLimitPerKey', limit, applicationKey('rateLimitPerKey', key), options);
+  return rateLimit('rateLimitPerKey', limit, applicationKey('rateLimitPerKey', key), options, String(key));
 }
 
 const RATE_LIMIT_OPTIONS = {
@@ -63,14 +69,23 @@ const RATE_LIMIT_OPTIONS = {
     (v: unknown) => typeof v === 'number' || typeof v === 'string',
   ],
   store: ['a RateStore (hit), e.g. createRedisStore(...)', (v: unknown) => hasMethods(v, 'hit')],
+  name: LIMIT_NAME,
 } as const;
 
-function rateLimit(name: string, limit: number, key: RateLimit['key'], options: RateLimitOptions): RateLimit {
+function rateLimit(
+  name: string,
+  limit: number,
+  key: RateLimit['key'],
+  options: RateLimitOptions,
+  keySource: string,
+): RateLimit {
   checkLimit(name, limit);
   checkStoreOptions(name, options, RATE_LIMIT_OPTIONS);
+  const windowMs = parseDuration(name, options.per ?? '1s');
   return {
+    space: { factory: name, name: options.name, keySource, windowMs },
     limit,
-    windowMs: parseDuration(name, options.per ?? '1s'),
+    windowMs,
     key,
     store: options.store ?? new MemoryRateStore(),
     onStoreError: options.onStoreError ?? 'fail-closed',
@@ -94,30 +109,11 @@ export function parseDuration(name: string, value: number | string): number {
   return Math.ceil(ms);
 }
 
-/**
- * Counts this attempt against every limit; the first that is over refuses with 429 and its Retry-After.
- * A store error is reported through `report` and, per the limit's `onStoreError`, refuses (503) or skips it.
- */
-export async function checkRateLimits(
+/** Counts this attempt against every limit, each in the key space of route `info.route` (limits.ts). */
+export function checkRateLimits(
   limits: readonly RateLimit[],
   info: RateInfo,
   report: (error: unknown) => void,
 ): Promise<Rejection | undefined> {
-  const keys = limits.map((limit) => limit.key(info));
-  for (const [i, limit] of limits.entries()) {
-    const key = keys[i];
-    if (key === undefined) continue;
-    const answer = await callStore(
-      () => limit.store.hit(key, limit.limit, limit.windowMs),
-      limit.storeTimeout,
-      () => {},
-    );
-    if (!answer.ok) {
-      report(answer.error);
-      if (limit.onStoreError === 'fail-closed') return reject.storeUnavailable;
-    } else if (!answer.value.allowed) {
-      return reject.rateLimited(answer.value.retryAfterMs / 1000);
-    }
-  }
-  return undefined;
+  return checkSpacedRateLimits(compileLimits(info.route, limits, []).early, info, report);
 }
