@@ -18,15 +18,7 @@ import {
 import { createRedisStore, type RedisStore } from '@wsgate/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeAll,
-  describeWithRedis,
-  handshake,
-  type RedisServer,
-  sleep,
-  startRedisServer,
-  tally,
-} from './support.js';
+import { closeAll, describeWithRedis, handshake, type RedisServer, sleep, startRedisServer, tally } from './support.js';
 
 interface Stores {
   lease: LeaseStore;

@@ -5,8 +5,8 @@
 // put the old leases back over the limit: the leases that no longer fit are reported with their count, and their
 // connections are closed with 1013 "try again later" (or, with onLeaseLost 'keep', kept and reported).
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { createGate, type Gate, quotaPerKey } from '@wsgate/core';
 import { createRedisStore, type RedisStore, type RedisStoreError } from '@wsgate/redis';
 import { Redis } from 'ioredis';

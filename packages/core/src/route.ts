@@ -6,8 +6,8 @@
 import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from './engine/ws.js';
 import type { SubprotocolSelector } from './handshake/subprotocol.js';
 import { checkRouteOptions } from './options.js';
-import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
 import { compileLimits, type RouteLimits } from './policy/limits.js';
+import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
 import type { Quota } from './policy/quota.js';
 import type { RateLimit } from './policy/rate-limit.js';
 import type { ConnectionHandler, UpgradeHook } from './upgrade.js';

@@ -10,6 +10,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { checkKey, checkLimit, checkWindow, closed } from './arguments.js';
 import { commandSender, guardErrorEvents } from './client.js';
 import { Commands } from './commands.js';
 import { RedisStoreError, toStoreError } from './errors.js';
@@ -158,7 +159,9 @@ class SharedStore implements RedisStore {
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateVerdict> {
     const verdict = await this.admitBatch({ hits: [{ key, limit, windowMs }], leases: [] });
-    return verdict.admitted ? ALLOWED : { allowed: false, retryAfterMs: (verdict as { retryAfterMs: number }).retryAfterMs };
+    return verdict.admitted
+      ? ALLOWED
+      : { allowed: false, retryAfterMs: (verdict as { retryAfterMs: number }).retryAfterMs };
   }
 
   release(lease: Lease): Promise<void> {
@@ -305,22 +308,4 @@ function chunks<T>(items: readonly T[]): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
   return batches;
-}
-
-function checkWindow(windowMs: number): void {
-  if (!Number.isInteger(windowMs) || windowMs < 1)
-    throw new TypeError(`wsgate/redis: a rate window must be a positive integer of milliseconds, got ${windowMs}`);
-}
-
-function checkKey(key: string): void {
-  if (typeof key !== 'string') throw new TypeError(`wsgate/redis: a key must be a string, got ${typeof key}`);
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new TypeError(`wsgate/redis: a limit must be a positive integer, got ${limit}`);
-}
-
-function closed(doing: string): RedisStoreError {
-  return new RedisStoreError('REDIS_STORE_CLOSED', `${doing}: the store is closed`);
 }

@@ -31,11 +31,7 @@ export interface RenewalOutcome {
  * Reads RENEW's reply for `batch` against what the store holds now (`held`, changed in place: a lost lease
  * is no longer held, and its holder's `onLost` is called).
  */
-export function readRenewal(
-  reply: unknown,
-  batch: readonly HeldLease[],
-  held: Map<string, HeldLease>,
-): RenewalOutcome {
+export function readRenewal(reply: unknown, batch: readonly HeldLease[], held: Map<string, HeldLease>): RenewalOutcome {
   if (!Array.isArray(reply) || reply.length !== 3 || !reply.every(Array.isArray))
     throw new RedisStoreError('REDIS_ERROR', `renew: unexpected reply ${JSON.stringify(reply)}`);
   const [restoredAt, lostAt, overAt] = reply as number[][];
@@ -45,8 +41,14 @@ export function readRenewal(
   for (const entry of [...(restoredAt ?? []), ...(overAt ?? [])].map(at)) {
     if (!stillHeld(entry)) outcome.stale.push(entry.lease);
   }
-  outcome.restored = (restoredAt ?? []).map(at).filter(stillHeld).map((entry) => entry.lease);
-  outcome.over = (overAt ?? []).map(at).filter(stillHeld).map((entry) => entry.lease);
+  outcome.restored = (restoredAt ?? [])
+    .map(at)
+    .filter(stillHeld)
+    .map((entry) => entry.lease);
+  outcome.over = (overAt ?? [])
+    .map(at)
+    .filter(stillHeld)
+    .map((entry) => entry.lease);
   for (const entry of (lostAt ?? []).map(at).filter(stillHeld)) {
     held.delete(entry.lease.id);
     outcome.lost.push(entry.lease);

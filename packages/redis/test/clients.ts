@@ -4,7 +4,7 @@
  * while Redis is down fails at once instead of waiting for the reconnection (or the store's timeout).
  */
 
-import { Cluster as IoredisCluster, Redis as Ioredis6 } from 'ioredis';
+import { Redis as Ioredis6, Cluster as IoredisCluster } from 'ioredis';
 import { Redis as Ioredis5 } from 'ioredis5';
 import { createClient as createClient6, createCluster } from 'redis';
 import { createClient as createClient4 } from 'redis4';

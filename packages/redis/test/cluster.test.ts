@@ -69,14 +69,28 @@ interface Target {
 async function singleServer(): Promise<Target> {
   const server = await startRedisServer();
   const inspect = new Redis({ port: server.port, host: '127.0.0.1' });
-  return { port: server.port, inspect, stop: async () => (inspect.disconnect(), await server.stop()) };
+  return {
+    port: server.port,
+    inspect,
+    stop: async () => {
+      inspect.disconnect();
+      await server.stop();
+    },
+  };
 }
 
 async function cluster(): Promise<Target> {
   const started: RedisCluster = await startRedisCluster();
   const inspect = new Cluster([{ host: '127.0.0.1', port: started.ports[0] as number }]);
   await new Promise((resolve) => inspect.once('ready', resolve));
-  return { port: started.ports[0] as number, inspect, stop: async () => (inspect.disconnect(), await started.stop()) };
+  return {
+    port: started.ports[0] as number,
+    inspect,
+    stop: async () => {
+      inspect.disconnect();
+      await started.stop();
+    },
+  };
 }
 
 describeWithRedis.each([
@@ -149,6 +163,38 @@ describeWithRedis.each([
       expect(refused).toBeGreaterThan(0); // the limit was reached
       expect(most).toBeLessThanOrEqual(10);
       expect(await inspect.exists(key)).toBe(0); // all released
+    });
+
+    it('allows exactly the limit of attempts, and decides rate limits and quotas of many keys in one script', async () => {
+      const tc = await connect(kind, server.port);
+      const store = createRedisStore({ client: tc.client, prefix });
+      try {
+        const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.hit('ip:203.0.113.7', 5, 60_000)));
+        expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
+        expect(await inspect.zcard(`${prefix}rate:ip:203.0.113.7`)).toBe(5);
+        // Keys that would fall in different slots without the prefix's hash tag: no CROSSSLOT.
+        const batch = {
+          hits: [
+            { key: 'a:ip:1', limit: 2, windowMs: 60_000 },
+            { key: 'b:ip:1', limit: 2, windowMs: 1_000 },
+          ],
+          leases: [
+            { key: 'c:key:ada', limit: 1 },
+            { key: 'd:key:lobby', limit: 3 },
+          ],
+        };
+        const first = await store.admitBatch(batch);
+        expect(first.admitted && first.leases.map((l) => l.key)).toEqual(['c:key:ada', 'd:key:lobby']);
+        expect(await store.admitBatch(batch)).toEqual({ admitted: false, refusedBy: 'lease', index: 0 });
+        expect(await store.admitBatch(batch)).toMatchObject({ admitted: false, refusedBy: 'rate' });
+        await store.renew(); // one script over every held lease's key
+        expect(store.stats()).toMatchObject({ leasesHeld: 2, leasesRestored: 0 });
+        if (first.admitted) await Promise.all(first.leases.map((lease) => store.release(lease)));
+        expect(await inspect.exists(`${prefix}lease:c:key:ada`)).toBe(0);
+      } finally {
+        await store.close({ release: true });
+        await tc.close();
+      }
     });
 
     it('keeps the slots of a SIGKILLed process until its leases expire, then gives them back', async () => {

@@ -45,7 +45,18 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       const args = [
         ...['--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1'],
         ...['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`)],
-        ...['--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+        ...[
+          '--cluster-node-timeout',
+          '5000',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          '--loglevel',
+          'warning',
+        ],
       ];
       children.push(spawn(binary, args, { stdio: 'ignore' }));
     }

@@ -95,7 +95,10 @@ export async function decideLimits(
   const callFor = (store: LeaseStore | RateStore, single: unknown): StoreCall => {
     const id = isBatchStore(store) ? store : single; // a store without batches: one call per limit
     let call = calls.get(id);
-    if (call === undefined) calls.set(id, (call = { store, hits: [], leases: [] }));
+    if (call === undefined) {
+      call = { store, hits: [], leases: [] };
+      calls.set(id, call);
+    }
     return call;
   };
   for (const { limit, space } of limits.joined) {

@@ -6,6 +6,8 @@
 
 import type { UpgradeRequest } from '../facts.js';
 import type { Rejection } from '../rejection.js';
+import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
+import { checkRateLimits as checkSpacedRateLimits, compileLimits } from './limits.js';
 import { MemoryRateStore } from './memory-stores.js';
 import {
   applicationKey,
@@ -15,8 +17,6 @@ import {
   hasMethods,
   type OnStoreError,
 } from './store-call.js';
-import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
-import { checkRateLimits as checkSpacedRateLimits, compileLimits } from './limits.js';
 import type { RateStore } from './stores.js';
 
 /** What a rate limit's key is computed from: the request before any hook ran. */
