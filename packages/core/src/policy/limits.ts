@@ -7,7 +7,7 @@
  * limits on it in one call (one round trip), rather than one call before the middleware and one after.
  */
 
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from '../protocol/rejection.js';
 import { limitSpaces, spacedKey } from './limit-space.js';
 import type { Quota, QuotaInfo } from './quota.js';
 import type { RateInfo, RateLimit } from './rate-limit.js';

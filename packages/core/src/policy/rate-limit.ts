@@ -4,8 +4,8 @@
  * little as possible; the answer is 429 RATE_LIMITED with Retry-After.
  */
 
-import type { UpgradeRequest } from '../facts.js';
-import type { Rejection } from '../rejection.js';
+import type { Rejection } from '../protocol/rejection.js';
+import type { UpgradeRequest } from '../protocol/request.js';
 import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
 import { checkRateLimits as checkSpacedRateLimits, compileLimits } from './limits.js';
 import { MemoryRateStore } from './memory-stores.js';
