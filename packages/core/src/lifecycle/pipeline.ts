@@ -12,7 +12,7 @@ import { type Admission, admitRequest } from '../decision/admission.js';
 import { type Accept, decide } from '../decision/decide.js';
 import type { FrameworkView, RequestSite } from '../decision/facts.js';
 import type { Route } from '../decision/route.js';
-import { checkRateLimits } from '../policy/limits.js';
+import { checkEarlyRateLimits } from '../policy/limits.js';
 import { Rejection, reject } from '../protocol/rejection.js';
 import type { Transport } from '../transport/transport.js';
 import { isPromise } from '../util/is-promise.js';
@@ -81,7 +81,7 @@ function admission(
   const facts = { transport: wire.transport, headers: wire.headers, site, request: wire.request };
   if (route.limits.early.length === 0) return admitRequest(route, facts);
   const info = { request: wire.request, route: route.path, ip: site.ip };
-  return checkRateLimits(route.limits.early, info, (error) => handshake.report(error)).then(
+  return checkEarlyRateLimits(route.limits.early, info, (error) => handshake.report(error)).then(
     (limited) => limited ?? admitRequest(route, facts),
   );
 }

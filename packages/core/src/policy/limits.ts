@@ -49,7 +49,7 @@ function isBatchStore(store: unknown): store is BatchStore {
  * Retry-After. A store error is reported through `report` and, per the limit's `onStoreError`, refuses (503)
  * or skips it.
  */
-export async function checkRateLimits(
+export async function checkEarlyRateLimits(
   limits: readonly Spaced<RateLimit>[],
   info: RateInfo,
   report: (error: unknown) => void,
@@ -71,6 +71,28 @@ export async function checkRateLimits(
     }
   }
   return undefined;
+}
+
+/** Gives back every lease taken for one connection; safe to call more than once. */
+export type Release = () => void;
+
+/** `decideLimits` for a list of quotas, each in the key space of route `info.route`. */
+export async function acquireQuotas(
+  quotas: readonly Quota[],
+  info: QuotaInfo,
+  report: (error: unknown) => void,
+): Promise<Release | Rejection> {
+  const held = await decideLimits(compileLimits(info.route, [], quotas), info, report);
+  return held instanceof HeldLeases ? () => held.release() : held;
+}
+
+/** `checkEarlyRateLimits` for a list of rate limits, each in the key space of route `info.route`. */
+export function checkRateLimits(
+  limits: readonly RateLimit[],
+  info: RateInfo,
+  report: (error: unknown) => void,
+): Promise<Rejection | undefined> {
+  return checkEarlyRateLimits(compileLimits(info.route, limits, []).early, info, report);
 }
 
 /** What one store is asked for one handshake: its joined rate limits and its quotas, keys computed. */

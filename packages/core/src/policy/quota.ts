@@ -5,10 +5,8 @@
  * stores.ts are this process's memory (the default) or a shared one such as `@wsgate/redis`.
  */
 
-import type { Rejection } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
 import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
-import { compileLimits, decideLimits, HeldLeases } from './limits.js';
 import { MemoryLeaseStore } from './memory-stores.js';
 import {
   applicationKey,
@@ -95,20 +93,4 @@ function quota(name: string, limit: number, key: Quota['key'], options: QuotaOpt
     onStoreError: options.onStoreError ?? 'fail-closed',
     storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
   };
-}
-
-/** Gives back every lease taken for one connection; safe to call more than once. */
-export type Release = () => void;
-
-/**
- * Takes every quota or none, all stores asked at once (limits.ts's `decideLimits`, each quota in the key
- * space of route `info.route`): on the first full one, what was taken is given back and the answer is 429.
- */
-export async function acquireQuotas(
-  quotas: readonly Quota[],
-  info: QuotaInfo,
-  report: (error: unknown) => void,
-): Promise<Release | Rejection> {
-  const held = await decideLimits(compileLimits(info.route, [], quotas), info, report);
-  return held instanceof HeldLeases ? () => held.release() : held;
 }

@@ -4,10 +4,8 @@
  * little as possible; the answer is 429 RATE_LIMITED with Retry-After.
  */
 
-import type { Rejection } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
 import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
-import { checkRateLimits as checkSpacedRateLimits, compileLimits } from './limits.js';
 import { MemoryRateStore } from './memory-stores.js';
 import {
   applicationKey,
@@ -107,13 +105,4 @@ export function parseDuration(name: string, value: number | string): number {
     );
   }
   return Math.ceil(ms);
-}
-
-/** Counts this attempt against every limit, each in the key space of route `info.route` (limits.ts). */
-export function checkRateLimits(
-  limits: readonly RateLimit[],
-  info: RateInfo,
-  report: (error: unknown) => void,
-): Promise<Rejection | undefined> {
-  return checkSpacedRateLimits(compileLimits(info.route, limits, []).early, info, report);
 }
