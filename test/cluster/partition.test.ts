@@ -108,7 +108,10 @@ describeWithRedis('a gate cut off from Redis past leaseMs', () => {
     gate = createGate({ logRejections: false, onError: () => {} });
     gate.route(
       '/chat',
-      { onUpgrade: () => ({ user: 'ada' }), quotas: [quotaPerKey(LIMIT, ({ context }) => context.user, options)] },
+      {
+        onUpgrade: () => ({ user: 'ada' }),
+        quotas: [quotaPerKey<{ user: string }>(LIMIT, ({ context }) => context.user, options)],
+      },
       (socket) => socket.send('in'),
     );
     server = http.createServer();
