@@ -15,6 +15,8 @@ export interface GateLog {
 export function createGateLog(options?: {
   capacity?: number;
   maxViewers?: number;
+  /** Streams one client address may hold (default 4); more get 429. */
+  maxViewersPerClient?: number;
   heartbeatMs?: number;
   maxBufferedBytes?: number;
 }): GateLog;

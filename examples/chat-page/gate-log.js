@@ -6,14 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { gateEntry, publicEntry, viewerKeyOf } from './gate-entry.js';
 
 /**
- * @param {{ capacity?: number, maxViewers?: number, heartbeatMs?: number, maxBufferedBytes?: number }} [options]
+ * @param {{ capacity?: number, maxViewers?: number, maxViewersPerClient?: number, heartbeatMs?: number, maxBufferedBytes?: number }} [options]
  *   capacity: entries kept for a page that opens later; maxViewers: streams open at once (more get 503);
+ *   maxViewersPerClient: streams one client address may hold of those (more get 429), so that no client takes
+ *   them all;
  *   heartbeatMs: a comment line that keeps idle proxies from closing the stream; maxBufferedBytes: a viewer
  *   that reads slower than this is let go rather than buffered without end.
  */
 export function createGateLog({
   capacity = 200,
   maxViewers = 50,
+  maxViewersPerClient = 4,
   heartbeatMs = 15_000,
   maxBufferedBytes = 1 << 16,
 } = {}) {
@@ -21,6 +24,8 @@ export function createGateLog({
   const boot = randomBytes(4).toString('hex');
   const entries = [];
   const viewers = new Set();
+  /** Streams open per client address (the socket's peer: a proxy in front would count as one client). */
+  const perClient = new Map();
   let seq = 0;
   let heartbeat;
 
@@ -33,6 +38,9 @@ export function createGateLog({
 
   function drop(viewer) {
     if (!viewers.delete(viewer)) return;
+    const held = (perClient.get(viewer.client) ?? 1) - 1;
+    if (held > 0) perClient.set(viewer.client, held);
+    else perClient.delete(viewer.client);
     viewer.response.end();
     if (viewers.size === 0) {
       clearInterval(heartbeat);
@@ -51,12 +59,18 @@ export function createGateLog({
 
     /** GET /gate-log: the buffered entries after the page's Last-Event-ID, then every new one as it happens. */
     stream(request, response) {
+      const client = request.socket?.remoteAddress ?? '';
+      if ((perClient.get(client) ?? 0) >= maxViewersPerClient) {
+        response.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' });
+        return void response.end('too many gate-log viewers from this client');
+      }
       if (viewers.size >= maxViewers) {
         response.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' });
         return void response.end('too many gate-log viewers');
       }
-      const viewer = { key: viewerKeyOf(request.url), response };
+      const viewer = { key: viewerKeyOf(request.url), response, client };
       viewers.add(viewer);
+      perClient.set(client, (perClient.get(client) ?? 0) + 1);
       // The response's close, not the request's: a request without a body is over (and closed) at once.
       response.on('close', () => drop(viewer));
       response.on('error', () => drop(viewer));

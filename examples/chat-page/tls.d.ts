@@ -7,6 +7,8 @@ export interface Credentials {
   key: string | Buffer;
   cert: string | Buffer;
 }
+/** The HTTP/2 settings @wsgate/core advises: `{ maxConcurrentStreams: 100 }`. */
+export const HTTP2_SETTINGS: Readonly<{ maxConcurrentStreams: number }>;
 export function tlsRequested(env?: NodeJS.ProcessEnv): boolean;
 export function tlsCredentials(env?: NodeJS.ProcessEnv): Promise<Credentials>;
 /** A self-signed certificate for localhost, 127.0.0.1 and ::1, made now. */

@@ -48,11 +48,18 @@ export async function selfSignedCredentials() {
 }
 
 /**
- * HTTPS with HTTP/2 and HTTP/1.1 fallback: a node:http2 server with allowHTTP1, `handler` for ordinary
- * requests. Attach the WebSocket side before it listens (it then advertises extended CONNECT, RFC 8441 §3).
+ * The HTTP/2 settings @wsgate/core's README advises ("HTTP/2 limits"): at most 100 streams at once on one
+ * connection (RFC 9113 §6.5.2's floor; Node's default is 2^32 - 1), so that one client cannot queue thousands
+ * of answers it does not read.
+ */
+export const HTTP2_SETTINGS = Object.freeze({ maxConcurrentStreams: 100 });
+
+/**
+ * HTTPS with HTTP/2 and HTTP/1.1 fallback: a node:http2 server with allowHTTP1 and HTTP2_SETTINGS, `handler`
+ * for ordinary requests. Attach the WebSocket side before it listens (it then advertises extended CONNECT, RFC 8441 §3).
  */
 export function createHttp2Server(credentials, handler) {
-  const server = http2.createSecureServer({ ...credentials, allowHTTP1: true }, handler);
+  const server = http2.createSecureServer({ ...credentials, allowHTTP1: true, settings: HTTP2_SETTINGS }, handler);
   const sessions = new Set();
   server.on('session', (session) => {
     sessions.add(session);

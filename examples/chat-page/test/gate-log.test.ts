@@ -25,9 +25,14 @@ interface Viewer {
   close(): void;
 }
 
-function openViewer(base: string, query = '', headers: Record<string, string> = {}): Promise<Viewer> {
+function openViewer(
+  base: string,
+  query = '',
+  headers: Record<string, string> = {},
+  localAddress?: string,
+): Promise<Viewer> {
   return new Promise((resolve, reject) => {
-    const request = http.get(`${base}/gate-log${query}`, { headers }, (response) => {
+    const request = http.get(`${base}/gate-log${query}`, { headers, localAddress }, (response) => {
       const frames: Frame[] = [];
       const waiters = new Set<() => void>();
       let raw = '';
@@ -130,8 +135,8 @@ async function start(options?: Parameters<typeof createGateLog>[0]) {
   gate.attach(server);
   await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const view = async (query?: string, headers?: Record<string, string>) => {
-    const viewer = await openViewer(base, query, headers);
+  const view = async (query?: string, headers?: Record<string, string>, localAddress?: string) => {
+    const viewer = await openViewer(base, query, headers, localAddress);
     viewers.push(viewer);
     return viewer;
   };
@@ -226,6 +231,22 @@ describe('GET /gate-log', () => {
     await expect.poll(() => log!.viewers).toBe(0);
     const next = await view();
     expect(next.status).toBe(200);
+  });
+
+  it('beyond maxViewersPerClient: 429 for that client alone; another client still gets a place', async () => {
+    const { view } = await start({ maxViewers: 10, maxViewersPerClient: 2 });
+    const mine = [await view(), await view()];
+    expect(mine.map((viewer) => viewer.status)).toEqual([200, 200]);
+    const refused = await view();
+    expect([refused.status, refused.headers['retry-after']]).toEqual([429, '5']);
+    await refused.ended;
+    // Loopback is 127.0.0.0/8: another address is another client.
+    const other = await view('', {}, '127.0.0.2');
+    expect(other.status).toBe(200);
+    mine[0]!.close();
+    await mine[0]!.ended;
+    await expect.poll(() => log!.viewers).toBe(2);
+    expect((await view()).status).toBe(200);
   });
 
   it('lets go of a viewer that stops reading, rather than buffering for it without end', async () => {

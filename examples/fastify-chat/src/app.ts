@@ -10,6 +10,7 @@ import formbody from '@fastify/formbody';
 import { wsgate } from '@wsgate/fastify';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret, transportOf } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { HTTP2_SETTINGS } from 'chat-page/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
@@ -34,7 +35,7 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
     ? Fastify()
     : Fastify({
         http2: true,
-        https: { ...tls, allowHTTP1: true },
+        https: { ...tls, allowHTTP1: true, settings: HTTP2_SETTINGS }, // see @wsgate/core's "HTTP/2 limits"
         forceCloseConnections: true,
       })) as unknown as FastifyInstance;
   const sessions = new Map<string, string>(); // session id -> user name

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { createGate } from '@wsgate/core';
 import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
-import { type ContractServer, closeServer, listen, type ServerOptions } from './kinds.js';
+import { type ContractServer, closeServer, h2Server, listen, type ServerOptions } from './kinds.js';
 
 export async function coreServer(options: ServerOptions): Promise<ContractServer> {
   const app = contractApp(options.gate);
@@ -39,12 +39,16 @@ export async function coreServer(options: ServerOptions): Promise<ContractServer
   for (const path of ROUTE_PATHS) {
     gate.route(path, own[path], (socket, connection) => app.report(socket, connection));
   }
-  const server = http.createServer((request, response) => {
+  const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
     if (gate.handleRequest(request, response)) return;
     const [status, body] = request.url === '/health' ? [200, 'ok'] : [404, 'not found'];
     response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(body);
-  });
+  };
+  const { server, sessions } = options.h2
+    ? await h2Server(handler as never)
+    : { server: http.createServer(handler), sessions: undefined };
   gate.attach(server);
   const port = await listen(server);
-  return { kind: 'core', trustProxy: undefined, port, gate, app, close: () => closeServer(gate, server) };
+  const close = () => closeServer(gate, server, sessions);
+  return { kind: 'core', trustProxy: undefined, port, gate, app, sessions, close };
 }

@@ -1,13 +1,30 @@
 // The contract app on Fastify 5 (the @wsgate/fastify plugin): auth and the headers are route onRequest hooks,
 // the wait a preHandler, trust proxy is Fastify's `trustProxy`.
+
+import type http2 from 'node:http2';
 import { wsgate } from '@wsgate/fastify';
-import Fastify, { type onRequestHookHandler, type preHandlerHookHandler } from 'fastify';
+import Fastify, { type FastifyInstance, type onRequestHookHandler, type preHandlerHookHandler } from 'fastify';
+import { testCredentials } from '../../h2/cert.js';
 import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
 import type { ContractServer, ServerOptions } from './kinds.js';
 
 export async function fastifyServer(options: ServerOptions): Promise<ContractServer> {
   const app = contractApp(options.gate);
-  const web = Fastify({ trustProxy: options.trustProxy });
+  // Over HTTP/2, typed as the HTTP/1.1 one: the routes below are the same either way.
+  const web = (options.h2
+    ? Fastify({
+        trustProxy: options.trustProxy,
+        http2: true,
+        https: { ...(await testCredentials()), allowHTTP1: true },
+      })
+    : Fastify({ trustProxy: options.trustProxy })) as unknown as FastifyInstance;
+  const sessions = new Set<http2.ServerHttp2Session>();
+  if (options.h2) {
+    web.server.on('session', (session: http2.ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+  }
   await web.register(wsgate, { ...app.gateOptions, closeTimeout: 200 });
   const auth: onRequestHookHandler = async (request, reply) => {
     if (!request.headers['x-user']) return reply.code(401).send(LOGIN_REQUIRED);
@@ -36,8 +53,10 @@ export async function fastifyServer(options: ServerOptions): Promise<ContractSer
     port,
     gate: web.wsgate,
     app,
+    ...(options.h2 && { sessions }),
     close: async () => {
-      web.server.closeAllConnections();
+      if ('closeAllConnections' in web.server) web.server.closeAllConnections();
+      for (const session of sessions) session.destroy();
       await web.close();
     },
   };

@@ -21,6 +21,9 @@ export const serverKinds: ReadonlyArray<readonly [string, ServerFactory]> = [
   ['fastify 5', fastifyServer],
 ];
 
+/** The kinds that serve HTTP/2 (Express does not run on node:http2's compatibility API: packages/express). */
+export const h2ServerKinds = serverKinds.filter(([kind]) => !kind.startsWith('express'));
+
 /** Each kind with trust proxy off and on; the core once (it never reads X-Forwarded-*: not applicable). */
 export const serverVariants: ReadonlyArray<{
   readonly name: string;

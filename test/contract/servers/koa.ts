@@ -7,7 +7,7 @@ import { koaGate } from '@wsgate/koa';
 import type Koa from 'koa';
 import type { WebSocket } from 'ws';
 import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
-import { type ContractServer, closeServer, listen, type ServerOptions } from './kinds.js';
+import { type ContractServer, closeServer, h2Server, listen, type ServerOptions } from './kinds.js';
 
 export async function koaServer(kind: string, KoaClass: typeof Koa, options: ServerOptions): Promise<ContractServer> {
   const app = contractApp(options.gate);
@@ -51,8 +51,11 @@ export async function koaServer(kind: string, KoaClass: typeof Koa, options: Ser
   web.use(setHeaders);
   web.use(router.routes());
   web.on('error', (error) => app.probe.errors.push(error));
-  const server = http.createServer(web.callback());
+  const { server, sessions } = options.h2
+    ? await h2Server(web.callback())
+    : { server: http.createServer(web.callback()), sessions: undefined };
   ws.attach(server);
   const port = await listen(server);
-  return { kind, trustProxy: options.trustProxy, port, gate: ws.gate, app, close: () => closeServer(ws.gate, server) };
+  const close = () => closeServer(ws.gate, server, sessions);
+  return { kind, trustProxy: options.trustProxy, port, gate: ws.gate, app, sessions, close };
 }

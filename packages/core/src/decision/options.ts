@@ -27,6 +27,8 @@ const GATE_OPTIONS = {
   ...ROUTE_OPTIONS,
   hosts: "a HostPolicy function or an array of host patterns (e.g. ['app.example.com', 'localhost:*'])",
   maxPending: 'a number of handshakes',
+  maxPendingPerConnection: 'a number of handshakes (at least 1)',
+  http2PingInterval: 'a number of milliseconds (0 disables)',
   cookieSecret: 'a secret string or an array of them (the first signs, all verify)',
   parseCookies: 'a function (header) => record',
   onEvent: 'a function (event) => void',
@@ -81,9 +83,12 @@ function valid(name: string, value: unknown): boolean {
     case 'perMessageDeflate':
       return typeof value === 'boolean' || isPlainObject(value);
     case 'handshakeTimeout':
+    case 'http2PingInterval':
     case 'maxPayload':
     case 'maxPending':
       return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    case 'maxPendingPerConnection':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1;
     case 'frames':
       return isPlainObject(value);
     case 'quotas':

@@ -7,10 +7,14 @@
 import { channel } from 'node:diagnostics_channel';
 import type { RejectionCode } from '../protocol/rejection.js';
 import type { TransportName, UpgradeRequest } from '../protocol/request.js';
+import { logText } from '../util/log-text.js';
 
 export interface HandshakeEvent {
   readonly outcome: 'accept' | 'reject' | 'abort';
-  /** The rejection code, or `CLIENT_GONE` for an abort; undefined when accepted. */
+  /**
+   * The rejection code; for an abort `CLIENT_GONE`, or `HANDSHAKE_TIMEOUT` when the deadline passed before the
+   * application's own answer could be delivered (the stream reset, the socket destroyed); undefined when accepted.
+   */
   readonly code: RejectionCode | 'CLIENT_GONE' | undefined;
   readonly status: number | undefined;
   readonly route: string | undefined;
@@ -71,9 +75,10 @@ export class GateEvents {
       }
     }
     if (log) {
-      // The path without its query: a query may carry a token.
-      const path = route ?? (request.url ?? '').split('?')[0];
-      console.warn(`wsgate: refused ${status} ${code} ${path} (${transport}, ${durationMs.toFixed(1)} ms)`);
+      // The path without its query: a query may carry a token. What the client sent is escaped and bounded.
+      const path = logText(route ?? (request.url ?? '').split('?')[0] ?? '');
+      const what = `${String(status)} ${logText(String(code))}`;
+      console.warn(`wsgate: refused ${what} ${path} (${logText(transport)}, ${durationMs.toFixed(1)} ms)`);
     }
   }
 

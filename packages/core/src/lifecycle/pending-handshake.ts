@@ -19,6 +19,9 @@ import type { GateState } from './gate-state.js';
 /** The framework's response an adapter made for the request (node:http's, or node:http2's compat one). */
 export interface AppResponse {
   readonly headersSent: boolean;
+  /** Whether the app has ended its answer (`end()` called), delivered or not. */
+  readonly writableEnded: boolean;
+  readonly statusCode: number;
 }
 
 /** Who watches a handshake end: the app's response over its socket or stream. */
@@ -48,7 +51,7 @@ export class Handshake implements DecisionInputs {
     this.transport = transport;
     this.deadline = new Deadline(started);
     this.response = response;
-    gate.pending++;
+    gate.hold(transport.connection);
     // Watching the client and the deadline matters only if the handshake outlives this turn of the event
     // loop (an async hook or middleware): most complete before, and skip the cost.
     armLater(this);
@@ -146,10 +149,26 @@ export class Handshake implements DecisionInputs {
 
   #setDeadline(ms: number): void {
     this.deadline.set(ms, () => {
-      // The application has started its own answer: it is no longer ours to replace.
-      if (this.response?.headersSent) return;
-      this.reject(reject.handshakeTimeout);
+      const response = this.response;
+      if (response?.headersSent) this.#appAnswerAtDeadline(response);
+      else this.reject(reject.handshakeTimeout);
     });
+  }
+
+  /**
+   * The deadline passed after the application began its own answer, which is no longer ours to replace.
+   * The slot comes back now, whatever the client does. An answer the app has ended that is still not
+   * delivered is one the client does not take (it reads nothing: a zero flow-control window, RFC 9113
+   * §6.9, would hold the slot for as long as it likes): it is dropped with its stream or socket. One the
+   * app is still writing is the app's, as any response is.
+   */
+  #appAnswerAtDeadline(response: AppResponse): void {
+    if (!response.writableEnded) {
+      this.answeredByApp(response.statusCode);
+      return;
+    }
+    this.transport.abandon();
+    this.#finish('abort', 'HANDSHAKE_TIMEOUT', undefined);
   }
 
   #finish(outcome: HandshakeEvent['outcome'], code: HandshakeEvent['code'], status: number | undefined): void {
@@ -164,7 +183,7 @@ export class Handshake implements DecisionInputs {
   #settle(failed: boolean): void {
     this.#done = true;
     this.deadline.clear();
-    this.gate.pending--;
+    this.gate.release(this.transport.connection);
     this.transport.unwatch();
     if (failed) this.deadline.abort();
   }

@@ -23,7 +23,7 @@ import { type AppResponse, Handshake } from './pending-handshake.js';
 /** Step one. The pending handshake, or undefined once the refusal is written. */
 export function open(gate: GateState, transport: Transport, response?: AppResponse): Handshake | undefined {
   const started = performance.now();
-  const rejection = transport.check() ?? checkAuthorities(gate, transport) ?? gate.checkCapacity();
+  const rejection = transport.check() ?? checkAuthorities(gate, transport) ?? gate.checkCapacity(transport.connection);
   if (rejection === undefined) return new Handshake(gate, transport, started, response);
   transport.reject(rejection);
   const { code, status } = rejection;

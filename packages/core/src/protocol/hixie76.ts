@@ -136,6 +136,19 @@ export function hixie76Location(secure: boolean, authority: string, resource: st
   return `${secure ? 'wss' : 'ws'}://${host}${resource}`;
 }
 
+/**
+ * The resource name of a request-target (§3.2: path and query): an origin-form target as it is; an
+ * absolute-form one (RFC 9112 §3.2.2) without its scheme and authority, "/" when it has no path. Any other
+ * form names no resource: "/".
+ */
+export function hixie76ResourceName(target: string): string {
+  if (target.startsWith('/')) return target;
+  const prefix = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  if (prefix === null) return '/';
+  const rest = target.slice(prefix[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
 /** §5.2 step 10: the status line, exactly as the draft has the server send it. */
 export const HIXIE76_STATUS_LINE = 'HTTP/1.1 101 WebSocket Protocol Handshake';
 

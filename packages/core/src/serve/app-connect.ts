@@ -10,13 +10,18 @@
  *   - if the app answers (its auth's 401), that response goes out on the stream, and the handshake ends;
  *   - if the request reaches a WebSocket route, the route takes the stream (`take`) and the core answers on
  *     it, 200 or a refusal; the response's `statusCode` then tells the app's observers (Fastify's
- *     onResponse) the status the client got. Node finishes the compat response when the stream closes.
+ *     onResponse) the status the client got. Node finishes the compat response when the stream closes;
+ *   - if the app answers with a 2xx of its own (the request reached an ordinary route: a page, /health),
+ *     the core refuses instead, 404 as `attach` answers a path without a route: RFC 8441 §5 and RFC 9113
+ *     §8.5 make any 2xx to a CONNECT mean that the WebSocket was agreed, which a cross-origin page could
+ *     read as an oracle of the app's routes. The app's body goes nowhere.
  */
 
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { GateState } from '../lifecycle/gate-state.js';
 import type { AppResponse, Handshake } from '../lifecycle/pending-handshake.js';
 import { open } from '../lifecycle/pipeline.js';
+import { reject } from '../protocol/rejection.js';
 import { Http2Transport } from '../transport/http2.js';
 import { type AppUpgrade, carryUpgrade } from './app-upgrade.js';
 
@@ -39,10 +44,17 @@ export function openAppConnect(
     get headersSent() {
       return response.headersSent && !transport.wrote;
     },
+    get writableEnded() {
+      return response.writableEnded;
+    },
+    get statusCode() {
+      return response.statusCode;
+    },
   };
   const handshake = open(state, transport, appResponse);
   if (handshake === undefined) return;
   carryUpgrade(request, new PendingAppConnect(handshake, transport, response, appResponse));
+  refuseAppSuccess(handshake, transport, response);
   Object.defineProperty(request, 'method', { value: 'GET', configurable: true, enumerable: true, writable: true });
   run(request, response);
 }
@@ -99,4 +111,28 @@ class PendingAppConnect implements AppUpgrade {
       // a response Node has already closed: nobody observes it any more
     }
   }
+}
+
+/**
+ * Only the core's acceptance may be a 2xx on an extended CONNECT. Every answer of node:http2's compat
+ * response goes through its `writeHead` (`end`, `write` and `flushHeaders` call it), so it is watched there,
+ * on this response alone.
+ */
+function refuseAppSuccess(handshake: Handshake, transport: Http2Transport, response: Http2ServerResponse): void {
+  const writeHead = response.writeHead as (this: Http2ServerResponse, ...args: unknown[]) => Http2ServerResponse;
+  response.writeHead = function writeHeadUnlessSuccess(this: Http2ServerResponse, status: number, ...rest: unknown[]) {
+    if (status < 200 || status > 299 || transport.wrote) return writeHead.call(this, status, ...rest);
+    const stream = this.stream;
+    // Whatever the app writes next (the body that follows its head) goes nowhere: the stream has the
+    // core's complete answer, and a write after its end would reset it before that answer is delivered.
+    stream.write = discardWrite;
+    handshake.reject(reject.notFound);
+    return this;
+  } as Http2ServerResponse['writeHead'];
+}
+
+function discardWrite(_chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+  const done = typeof encoding === 'function' ? encoding : callback;
+  if (typeof done === 'function') process.nextTick(done as () => void);
+  return true;
 }

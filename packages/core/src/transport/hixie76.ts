@@ -25,6 +25,7 @@ import {
   hixie76Keys,
   hixie76Location,
   hixie76OwnFields,
+  hixie76ResourceName,
 } from '../protocol/hixie76.js';
 import { Rejection } from '../protocol/rejection.js';
 import {
@@ -94,6 +95,10 @@ export class Hixie76Transport implements Transport {
     this.#pending.unwatch();
   }
 
+  abandon(): void {
+    this.#pending.socket.destroy();
+  }
+
   /** §5.1: the eight key bytes, awaited (under the deadline) before the decision. False if the client left. */
   ready(): Promise<boolean> {
     return this.#pending.waitFor(HIXIE76_KEY3_LENGTH);
@@ -114,7 +119,7 @@ export class Hixie76Transport implements Transport {
     const answer = hixie76Challenge(keys.number1, keys.number2, bytes.subarray(0, HIXIE76_KEY3_LENGTH));
     const own = hixie76OwnFields({
       origin: singleHeader(this.request.rawHeaders, 'origin'),
-      location: hixie76Location(site.secure, site.host, this.request.url ?? '/'),
+      location: hixie76Location(site.secure, site.host, hixie76ResourceName(this.request.url ?? '/')),
       protocol: accept.protocol,
     });
     const head = formatAcceptance(HIXIE76_STATUS_LINE, own, accept.headers);

@@ -107,6 +107,10 @@ export class Http1Transport implements Transport {
     this.#pending.unwatch();
   }
 
+  abandon(): void {
+    this.#pending.socket.destroy();
+  }
+
   reject(rejection: Rejection): void {
     closeAfterFlush(this.#pending.socket, formatRejection(rejection, this.#request.method));
   }

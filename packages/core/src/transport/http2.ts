@@ -8,7 +8,7 @@
  * Only the stream ends: the connection carries other streams, the page's own requests among them.
  */
 
-import type { Http2ServerRequest, ServerHttp2Stream } from 'node:http2';
+import { constants, type Http2ServerRequest, type ServerHttp2Stream } from 'node:http2';
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision/decide.js';
 import type { RequestSite, WireFacts } from '../decision/facts.js';
@@ -68,6 +68,8 @@ function splitHeaderLines(raw: readonly string[]): { pseudo: Map<string, string>
 export class Http2Transport implements Transport {
   readonly name = 'h2' as const;
   readonly request: Http2ServerRequest;
+  /** One session carries many extended CONNECTs: each has its share of the cap on handshakes in flight. */
+  readonly connection: object | undefined;
   readonly #stream: ServerHttp2Stream;
   #wire: Http2Wire | undefined;
   #gone: (() => void) | undefined;
@@ -76,6 +78,7 @@ export class Http2Transport implements Transport {
   constructor(request: Http2ServerRequest) {
     this.request = request;
     this.#stream = request.stream;
+    this.connection = request.stream.session;
     // A reset while we answer is the client's business; without a listener a code other than NO_ERROR or
     // CANCEL would be thrown (Node emits 'error' for those). The 'close' that follows is what we watch.
     this.#stream.on('error', ignoreStreamError);
@@ -123,6 +126,16 @@ export class Http2Transport implements Transport {
     if (this.#gone === undefined) return;
     this.#stream.removeListener('close', this.#gone);
     this.#gone = undefined;
+  }
+
+  /**
+   * RST_STREAM(CANCEL), RFC 9113 §8.7 ("the response is no longer of interest"): the answer the app began
+   * is dropped with the stream, and the flow-control window the client never opened holds nothing more.
+   * Only this stream: the session carries the client's other requests.
+   */
+  abandon(): void {
+    const stream = this.#stream;
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
   }
 
   /**

@@ -17,6 +17,17 @@ export interface Transport {
   readonly request: UpgradeRequest;
   /** The protocol's own checks of the request; a Rejection when it is not a valid handshake. */
   check(): Rejection | undefined;
+  /**
+   * The connection when it may carry several handshakes at once (an HTTP/2 session), for its share of
+   * the cap on handshakes in flight; undefined when it carries one (an HTTP/1.1 upgrade).
+   */
+  readonly connection?: object | undefined;
+  /**
+   * Ends the exchange without an answer of ours: the deadline passed while an answer the application
+   * started could not be delivered (a client that reads nothing, RFC 9113 §6.9's zero window). Resets the
+   * stream or destroys the socket, so that nothing the handshake holds outlives its deadline.
+   */
+  abandon(): void;
   /** The facts, once `check` passed. */
   readonly wire: WireFacts;
   /**

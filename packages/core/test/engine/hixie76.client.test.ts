@@ -57,6 +57,15 @@ describe('the draft-76 handshake over a real socket', () => {
     await outcome.connection.closed;
   });
 
+  it('an absolute-form target: Sec-WebSocket-Location names the resource (path and query), not the target', async () => {
+    const server = await echoServer();
+    const host = `127.0.0.1:${server.port}`;
+    const outcome = accepted(await connectHixie76(server.port, { path: `http://${host}/demo?room=1` }));
+    expect(outcome.headers['sec-websocket-location']).toBe(`ws://${host}/demo?room=1`);
+    outcome.connection.close();
+    await outcome.connection.closed;
+  });
+
   it.each(['with-headers', 'later', 'split'] as const)('accepts key3 sent %s', async (key3Delivery) => {
     const server = await echoServer();
     const { connection } = accepted(await connectHixie76(server.port, { key3Delivery }));

@@ -14,7 +14,7 @@ import { accept, admit, open } from '../../src/lifecycle/pipeline.js';
 import { type Rejection, reject } from '../../src/protocol/rejection.js';
 import type { Transport } from '../../src/transport/transport.js';
 
-type Written = { kind: 'reject'; rejection: Rejection } | { kind: 'accept'; accept: Accept };
+type Written = { kind: 'reject'; rejection: Rejection } | { kind: 'accept'; accept: Accept } | { kind: 'abandon' };
 
 /** A transport whose writes are values: what the pipeline told it to write, in order. */
 class RecordingTransport implements Transport {
@@ -49,6 +49,9 @@ class RecordingTransport implements Transport {
   }
   unwatch(): void {
     this.gone = undefined;
+  }
+  abandon(): void {
+    this.written.push({ kind: 'abandon' });
   }
   reject(rejection: Rejection): void {
     this.written.push({ kind: 'reject', rejection });

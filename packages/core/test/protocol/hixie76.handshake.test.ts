@@ -7,6 +7,7 @@ import {
   hixie76Keys,
   hixie76Location,
   hixie76OwnFields,
+  hixie76ResourceName,
   isHixie76Request,
   parseHixie76Key,
   parseHixie76Protocol,
@@ -184,6 +185,21 @@ describe('hixie76Location (§3.2, §5.2)', () => {
     [false, '[::1]', '/', 'ws://[::1]/'],
   ])('secure=%s host=%j resource=%j -> %s', (secure, host, resource, expected) => {
     expect(hixie76Location(secure, host, resource)).toBe(expected);
+  });
+});
+
+describe('hixie76ResourceName (§3.2: path and query)', () => {
+  it.each([
+    ['/demo', '/demo'],
+    ['/a?b=C', '/a?b=C'],
+    ['http://127.0.0.1:9000/legacy-echo', '/legacy-echo'],
+    ['http://example.com/a?b=C', '/a?b=C'],
+    ['HTTP://example.com', '/'],
+    ['http://example.com?b=1', '/?b=1'],
+    ['*', '/'],
+    ['example.com:80', '/'],
+  ])('%j -> %j', (target, expected) => {
+    expect(hixie76ResourceName(target)).toBe(expected);
   });
 });
 
