@@ -44,12 +44,12 @@ describeWithRedis('examples/node-cluster', () => {
     expect(tally(outcomes)).toEqual({ 101: 2, 429: 6 });
     const greetings = await Promise.all(outcomes.filter((o) => o.socket).map((o) => o.greeting));
     for (const greeting of greetings) expect(greeting).toMatch(/^hello ada, this is worker [1-4] \(pid \d+\)$/);
-    expect(await inspect.zcard('wsgate:lease:key:ada')).toBe(2);
+    expect(await inspect.zcard('{wsgate}:lease:n.user:key:ada')).toBe(2);
     expect((await handshake(`ws://127.0.0.1:${port}/chat`)).status).toBe(401);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     expect(await exited).toEqual([0, null]);
-    expect(await inspect.keys('wsgate:lease:*')).toEqual([]);
+    expect(await inspect.keys('{wsgate}:lease:*')).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ describeWithRedis('leases of a handshake that fails after the acquire', () => {
     });
     gate.route(
       '/chat',
-      { onUpgrade: () => ({ user: 'ada' }), quotas: [quotaPerKey(1, ada, { store, ...quota })] },
+      { onUpgrade: () => ({ user: 'ada' }), quotas: [quotaPerKey(1, ada, { store, name: 'user', ...quota })] },
       (socket) => socket.send('hi'),
     );
     const server = http.createServer();
@@ -67,7 +67,7 @@ describeWithRedis('leases of a handshake that fails after the acquire', () => {
 
   /** Redis answers nobody for `ms` (every client, every command), as a Redis busy or far away would. */
   const pause = (ms: number) => inspect.call('CLIENT', 'PAUSE', String(ms), 'ALL');
-  const leases = () => inspect.zcard('failures:lease:key:ada');
+  const leases = () => inspect.zcard('failures:lease:n.user:key:ada');
   /** Once Redis answers again: the acquire was granted (1 command) and given back (1 command), nothing held. */
   async function grantedThenReleased(commandsBefore: number) {
     await vi.waitFor(() => expect(store.stats().commands).toBe(commandsBefore + 2), { timeout: 5_000 });
@@ -81,7 +81,7 @@ describeWithRedis('leases of a handshake that fails after the acquire', () => {
     app.get(
       '/chat',
       {
-        websocket: { onUpgrade: () => ({ user: 'ada' }), quotas: [quotaPerKey(1, ada, { store })] },
+        websocket: { onUpgrade: () => ({ user: 'ada' }), quotas: [quotaPerKey(1, ada, { store, name: 'user' })] },
         // Fastify's reply.header() checks nothing; the 101's writer refuses a character above U+00FF.
         onRequest: async (request, reply) => {
           if (request.headers['x-bad'] !== undefined) reply.header('x-name', 'Zo\u0100');

@@ -106,8 +106,8 @@ describeWithRedis('the client IP of quotaPerIp and rateLimitPerIp is the framewo
   });
 
   const limits = {
-    quotaPerIp: (store: RedisStore) => ({ quotas: [quotaPerIp(1, { store })] }),
-    rateLimitPerIp: (store: RedisStore) => ({ rateLimits: [rateLimitPerIp(1, { per: '60s', store })] }),
+    quotaPerIp: (store: RedisStore) => ({ quotas: [quotaPerIp(1, { store, name: 'ip' })] }),
+    rateLimitPerIp: (store: RedisStore) => ({ rateLimits: [rateLimitPerIp(1, { per: '60s', store, name: 'ip' })] }),
   };
 
   describe.each(Object.keys(frameworks))('%s', (framework) => {
@@ -128,12 +128,12 @@ describeWithRedis('the client IP of quotaPerIp and rateLimitPerIp is the framewo
       if (trusted) {
         // Each forwarded client is its own key: both get in.
         expect(second.status).toBe(101);
-        expect(keys).toEqual([`${kind}:ip:203.0.113.10`, `${kind}:ip:203.0.113.11`]);
+        expect(keys).toEqual([`${kind}:n.ip:ip:203.0.113.10`, `${kind}:n.ip:ip:203.0.113.11`]);
       } else {
         // The header is the client's own claim: the key stays the peer's, and the limit of 1 holds.
         expect([second.status, second.code]).toEqual([429, limit === 'quotaPerIp' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED']);
         expect(keys).toHaveLength(1);
-        expect(keys[0]).toMatch(new RegExp(`^${kind}:ip:(::ffff:)?127\\.0\\.0\\.1$`));
+        expect(keys[0]).toMatch(new RegExp(`^${kind}:n\\.ip:ip:(::ffff:)?127\\.0\\.0\\.1$`));
       }
     });
 

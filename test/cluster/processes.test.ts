@@ -54,7 +54,7 @@ describeWithRedis('a quota and a rate limit shared by 4 gate processes', () => {
         '429 Too Many Requests: QUOTA_EXCEEDED\n',
       ]);
     }
-    expect(await inspect.zcard(`${prefix}lease:key:ada`)).toBe(PER_USER);
+    expect(await inspect.zcard(`${prefix}lease:n.user:key:ada`)).toBe(PER_USER);
     // Another user has slots of their own, on any process.
     const bob = await Promise.all(gates.map((gate) => handshake(gate.url('/chat?user=bob'))));
     expect(tally(bob)).toEqual({ 101: PER_USER, 429: 4 - PER_USER });
@@ -71,14 +71,14 @@ describeWithRedis('a quota and a rate limit shared by 4 gate processes', () => {
     expect((await handshake(last.url('/chat?user=cy'))).status).toBe(429);
 
     held[0]?.socket?.close(); // held by the first process
-    await vi.waitFor(async () => expect(await inspect.zcard(`${prefix}lease:key:cy`)).toBe(PER_USER - 1));
+    await vi.waitFor(async () => expect(await inspect.zcard(`${prefix}lease:n.user:key:cy`)).toBe(PER_USER - 1));
     const again = await handshake(last.url('/chat?user=cy'));
     expect(again.status).toBe(101);
     expect(await again.greeting).toMatch(new RegExp(`^hello cy from ${last.child.pid}$`));
     expect((await handshake(gates[1]!.url('/chat?user=cy'))).status).toBe(429);
 
     await closeAll();
-    await vi.waitFor(async () => expect(await inspect.exists(`${prefix}lease:key:cy`)).toBe(0));
+    await vi.waitFor(async () => expect(await inspect.exists(`${prefix}lease:n.user:key:cy`)).toBe(0));
     const stats = await Promise.all(gates.map((gate) => gate.ask('stats', 'stats')));
     expect(stats.map((s) => [s.stats.leasesHeld, s.open])).toEqual(Array(4).fill([0, 0]));
   });
@@ -87,7 +87,7 @@ describeWithRedis('a quota and a rate limit shared by 4 gate processes', () => {
     // Concurrently, 3 per process: exactly RATE get in, whichever process they reach.
     const outcomes = await Promise.all(gates.flatMap((gate) => [1, 2, 3].map(() => handshake(gate.url('/limited')))));
     expect(tally(outcomes)).toEqual({ 101: RATE, 429: 12 - RATE });
-    expect(await inspect.zcard(`${prefix}rate:ip:127.0.0.1`)).toBe(RATE); // refused attempts are not counted
+    expect(await inspect.zcard(`${prefix}rate:n.ip:ip:127.0.0.1`)).toBe(RATE); // refused attempts are not counted
     await closeAll(); // a rate limit counts handshakes, not connections: closing frees nothing
     for (const gate of gates) {
       const next = await handshake(gate.url('/limited'));

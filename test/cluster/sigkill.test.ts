@@ -26,7 +26,7 @@ describeWithRedis('a gate process killed while holding leases', () => {
   let survivor: GateProcess;
   let victim: GateProcess;
   const prefix = 'sigkill:';
-  const key = `${prefix}lease:key:dan`;
+  const key = `${prefix}lease:n.user:key:dan`;
   beforeAll(async () => {
     redis = await startRedisServer();
     inspect = new Redis({ host: '127.0.0.1', port: redis.port });

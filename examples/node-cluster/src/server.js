@@ -71,9 +71,9 @@ async function startWorker() {
         return user ? { user } : upgrade.reject(401, 'who are you? add ?user=NAME\n');
       },
       // Handshake attempts per client IP, before the hook: 20 per second across every worker.
-      rateLimits: [rateLimitPerIp(20, { per: '1s', store })],
+      rateLimits: [rateLimitPerIp(20, { per: '1s', store, name: 'ip' })],
       // Open connections per user, across every worker. Redis down: refuse (503), the default.
-      quotas: [quotaPerKey(perUser, ({ context }) => context.user, { store })],
+      quotas: [quotaPerKey(perUser, ({ context }) => context.user, { store, name: 'user' })],
     },
     (socket, { context }) => {
       socket.send(`hello ${context.user}, this is worker ${id} (pid ${process.pid})`);

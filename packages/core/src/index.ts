@@ -51,7 +51,18 @@ export {
   rateLimitPerKey,
 } from './policy/rate-limit.js';
 export type { OnStoreError } from './policy/store-call.js';
-export type { Lease, LeaseStore, RateStore, RateVerdict } from './policy/stores.js';
+export type {
+  AcquireOptions,
+  BatchStore,
+  BatchVerdict,
+  Lease,
+  LeaseCheck,
+  LeaseStore,
+  LimitBatch,
+  RateCheck,
+  RateStore,
+  RateVerdict,
+} from './policy/stores.js';
 
 // The table: every refusal, its status and its stable code.
 export {

@@ -1,8 +1,10 @@
 /**
- * The two client libraries the store accepts, told apart by shape, and one `send(args)` for each:
- * ioredis runs any command through `client.call(name, ...args)`, node-redis (v4 to v6) through
- * `client.sendCommand([name, ...args])`. Nothing else of either library is used, so neither is a
- * dependency; the user passes a client they configured and connected.
+ * The two client libraries the store accepts, told apart by shape, and one `send(args, key)` for each:
+ * ioredis runs any command through `client.call(name, ...args)` (its Cluster too, routing by the
+ * command's keys), node-redis (v4 to v6) through `client.sendCommand([name, ...args])`, and its cluster
+ * (`createCluster`) through `sendCommand(firstKey, isReadonly, args)`, routed by the key given. Nothing
+ * else of either library is used, so neither is a dependency; the user passes a client they configured
+ * and connected.
  */
 
 /** An ioredis client (`new Redis(…)`). */
@@ -15,9 +17,16 @@ export interface NodeRedisClient {
   sendCommand(args: string[]): Promise<unknown>;
 }
 
-export type RedisClient = IoredisClient | NodeRedisClient;
+/** A node-redis cluster client (`createCluster(…)`, connected). */
+export interface NodeRedisClusterClient {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  getSlotMaster(slot: number): unknown;
+}
 
-export type SendCommand = (args: string[]) => Promise<unknown>;
+export type RedisClient = IoredisClient | NodeRedisClient | NodeRedisClusterClient;
+
+/** Sends one command; `key`, one of the keys it touches, routes it on a cluster (ignored otherwise). */
+export type SendCommand = (args: string[], key?: string) => Promise<unknown>;
 
 interface Probe {
   call?: unknown;
@@ -26,13 +35,19 @@ interface Probe {
   getSlotMaster?: unknown;
 }
 
+/** Whether `client` is a Redis Cluster client (ioredis `Cluster`, node-redis `createCluster`). */
+export function isClusterClient(client: RedisClient): boolean {
+  const probe = (typeof client === 'object' && client !== null ? client : {}) as Probe;
+  return probe.isCluster === true || typeof probe.getSlotMaster === 'function';
+}
+
 /** The command function for `client`; a TypeError naming the option for anything else. */
 export function commandSender(client: RedisClient): SendCommand {
   const probe = (typeof client === 'object' && client !== null ? client : {}) as Probe;
-  // Cluster clients route each command by its first key; the heartbeat renews leases of many keys in
-  // one script, which a cluster would refuse (CROSSSLOT).
-  if (probe.isCluster === true || typeof probe.getSlotMaster === 'function')
-    throw new TypeError('wsgate/redis: createRedisStore({ client }) does not support Redis Cluster clients');
+  if (typeof probe.getSlotMaster === 'function' && typeof probe.sendCommand === 'function') {
+    const cluster = client as NodeRedisClusterClient;
+    return (args, key) => cluster.sendCommand(key, false, args);
+  }
   // ioredis also has a `sendCommand`, taking a Command object: `call` decides first.
   if (typeof probe.call === 'function') {
     const ioredis = client as IoredisClient;

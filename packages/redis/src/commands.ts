@@ -1,6 +1,7 @@
 /**
  * How the store talks to Redis: every command counted (one round trip each), scripts by EVALSHA with
- * a reload on NOSCRIPT, and every call bounded by a timeout that turns a silent Redis into a coded error.
+ * an EVAL on NOSCRIPT (which also caches the script on the node that runs it: on a cluster, the node
+ * that owns the keys), and every call bounded by a timeout that turns a silent Redis into a coded error.
  */
 
 import type { SendCommand } from './client.js';
@@ -23,31 +24,40 @@ export class Commands {
     this.#timeoutMs = timeoutMs;
   }
 
-  send(args: string[]): Promise<unknown> {
+  send(args: string[], key?: string): Promise<unknown> {
     this.sent++;
-    return this.#send(args).then((reply) => {
+    return this.#send(args, key).then((reply) => {
       this.outage = false;
       return reply;
     });
   }
 
-  /** EVALSHA, and on NOSCRIPT (Redis restarted or flushed its scripts) load the script once and retry. */
+  /**
+   * EVALSHA, and on NOSCRIPT (Redis restarted, failed over, or flushed its scripts) load the script once
+   * (however many calls met NOSCRIPT) on the node that owns the keys, and retry. A cluster client that
+   * cannot route SCRIPT LOAD by key (ioredis sends it to any node) meets NOSCRIPT again: then EVAL.
+   */
   async eval(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
-    const command = ['EVALSHA', script.sha, String(keys.length), ...keys, ...args];
+    const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.send(command);
+      return await this.send(['EVALSHA', script.sha, ...tail], keys[0]);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      await this.#load(script);
-      return await this.send(command);
+    }
+    await this.#load(script, keys[0]);
+    try {
+      return await this.send(['EVALSHA', script.sha, ...tail], keys[0]);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return await this.send(['EVAL', script.body, ...tail], keys[0]);
     }
   }
 
   /** Loads a script once however many calls met NOSCRIPT at the same time. */
-  #load(script: Script): Promise<void> {
+  #load(script: Script, key: string | undefined): Promise<void> {
     let loading = this.#loading.get(script.sha);
     if (loading === undefined) {
-      loading = this.send(['SCRIPT', 'LOAD', script.body])
+      loading = this.send(['SCRIPT', 'LOAD', script.body], key)
         .then(() => {
           this.scriptLoads++;
         })

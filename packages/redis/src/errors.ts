@@ -15,12 +15,17 @@ export type RedisStoreErrorCode =
   /** The heartbeat found leases Redis no longer had alive (it restarted without persistence, or this
    * process stalled past leaseMs) and put them back: their keys may stand above their limits a while. */
   | 'REDIS_LEASE_RESTORED'
+  /** (onLeaseLost 'close') Leases of open connections expired in Redis and their slots were taken by
+   * others (a partition or stall past leaseMs): not put back; their connections were closed (1013). */
+  | 'REDIS_LEASES_LOST'
+  /** (onLeaseLost 'keep') As above, but put back over their limits; the connections stay open. */
+  | 'REDIS_LEASES_OVER_LIMIT'
   /** `acquire` or `hit` after `close()`. */
   | 'REDIS_STORE_CLOSED';
 
 export class RedisStoreError extends Error {
   readonly code: RedisStoreErrorCode;
-  /** For REDIS_LEASE_RESTORED: the leases put back. */
+  /** For REDIS_LEASE_RESTORED, REDIS_LEASES_LOST, REDIS_LEASES_OVER_LIMIT: the leases (their count is the length). */
   readonly leases: readonly Lease[];
 
   constructor(

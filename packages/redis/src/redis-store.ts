@@ -1,19 +1,32 @@
 /**
  * One object that is both a `LeaseStore` (connection quotas) and a `RateStore` (handshake rate
- * limits), shared by every process that points at the same Redis and prefix.
+ * limits), shared by every process that points at the same Redis and prefix, and a `BatchStore`: a
+ * route's rate limits and quotas on it are decided in one script call.
  *
- * Round trips: acquire 1, release 1, hit 1; the heartbeat renews every lease this process holds in
- * one script call per 1,000 leases, all sent at once. After a Redis restart (or SCRIPT FLUSH) the
- * first call of each script costs two more (NOSCRIPT, SCRIPT LOAD), once per script.
+ * Round trips: a handshake's limits 1 (admitBatch, or acquire, or hit); releases are queued and sent
+ * together, one call per turn of the event loop however many connections closed in it; the heartbeat
+ * renews every lease this process holds in one script call per 1,000 leases, all sent at once. After a
+ * Redis restart (or SCRIPT FLUSH) a call that meets NOSCRIPT costs one more (EVAL).
  */
 
 import { randomBytes } from 'node:crypto';
+import { checkKey, checkLimit, checkWindow, closed } from './arguments.js';
 import { commandSender, guardErrorEvents } from './client.js';
 import { Commands } from './commands.js';
 import { RedisStoreError, toStoreError } from './errors.js';
-import { ACQUIRE, HIT, RENEW } from './scripts.js';
+import { type HeldLease, readRenewal, renewalReports } from './renewal.js';
+import { ADMIT, RELEASE, RENEW } from './scripts.js';
 import { type RedisStoreOptions, redisStoreSettings } from './settings.js';
-import type { Lease, LeaseStore, RateStore, RateVerdict } from './store-types.js';
+import type {
+  AcquireOptions,
+  BatchStore,
+  BatchVerdict,
+  Lease,
+  LeaseStore,
+  LimitBatch,
+  RateStore,
+  RateVerdict,
+} from './store-types.js';
 
 export interface RedisStoreStats {
   /** Leases this store holds and renews. */
@@ -22,19 +35,26 @@ export interface RedisStoreStats {
   readonly commands: number;
   /** Heartbeats run (each renews every lease held). */
   readonly heartbeats: number;
-  /** Leases a heartbeat found missing or expired in Redis and put back. */
+  /** Leases a heartbeat found missing or expired in Redis and put back within their limits. */
   readonly leasesRestored: number;
+  /** Leases a heartbeat found expired with their slots taken: left out, their connections closed. */
+  readonly leasesLost: number;
+  /** Leases a heartbeat found expired with their slots taken and put back over the limit ('keep'). */
+  readonly leasesOverLimit: number;
   /** Scripts loaded after a NOSCRIPT. */
   readonly scriptLoads: number;
   /** The heartbeat's timer runs only while leases are held. */
   readonly heartbeatActive: boolean;
 }
 
-export interface RedisStore extends LeaseStore, RateStore {
-  acquire(key: string, limit: number): Promise<Lease | undefined>;
-  /** Never rejects: when Redis cannot be reached, the lease, no longer renewed, expires after leaseMs. */
+export interface RedisStore extends LeaseStore, RateStore, BatchStore {
+  acquire(key: string, limit: number, options?: AcquireOptions): Promise<Lease | undefined>;
+  /** Queued and sent with the other releases of the same turn of the event loop. Never rejects: when
+   * Redis cannot be reached, the lease, no longer renewed, expires after leaseMs. */
   release(lease: Lease): Promise<void>;
   hit(key: string, limit: number, windowMs: number): Promise<RateVerdict>;
+  /** Rate limits and quotas in one script call (see `LimitBatch` in @wsgate/core). */
+  admitBatch(batch: LimitBatch): Promise<BatchVerdict>;
   /** Runs the heartbeat now (the timer runs it every renewEveryMs; not after close); failures go to onError. */
   renew(): Promise<void>;
   /** Stops the heartbeat and unhooks from the client; with `release: true` also gives back every
@@ -47,8 +67,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return new SharedStore(options);
 }
 
-/** Leases renewed per script call: bounds how long one call keeps Redis busy. */
-const RENEW_BATCH = 1_000;
+/** Leases renewed or released per script call: bounds how long one call keeps Redis busy. */
+const BATCH = 1_000;
 const ALLOWED: RateVerdict = Object.freeze({ allowed: true, retryAfterMs: 0 });
 
 class SharedStore implements RedisStore {
@@ -56,17 +76,23 @@ class SharedStore implements RedisStore {
   readonly #prefix: string;
   readonly #leaseMs: number;
   readonly #renewEveryMs: number;
+  readonly #keepLost: boolean;
   readonly #onError: (error: RedisStoreError) => void;
   readonly #unguard: () => void;
   /** Random per store: lease ids and attempt ids are unique across every process sharing Redis. */
   readonly #processId = randomBytes(9).toString('base64url');
   #issued = 0;
-  readonly #held = new Map<string, Lease>();
+  readonly #held = new Map<string, HeldLease>();
+  /** Released leases waiting for the next flush, and the promise their release() calls return. */
+  #releasing: Lease[] = [];
+  #flushed: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #renewing: Promise<void> | undefined;
   #closed = false;
   #heartbeats = 0;
   #leasesRestored = 0;
+  #leasesLost = 0;
+  #leasesOverLimit = 0;
 
   constructor(options: RedisStoreOptions) {
     const settings = redisStoreSettings(options);
@@ -74,6 +100,7 @@ class SharedStore implements RedisStore {
     this.#prefix = settings.prefix;
     this.#leaseMs = settings.leaseMs;
     this.#renewEveryMs = settings.renewEveryMs;
+    this.#keepLost = settings.onLeaseLost === 'keep';
     this.#redis = new Commands(send, settings.timeoutMs);
     this.#onError = settings.onError;
     // One report per outage: the client may report every failed reconnection.
@@ -84,55 +111,75 @@ class SharedStore implements RedisStore {
     });
   }
 
-  async acquire(key: string, limit: number): Promise<Lease | undefined> {
-    checkKey(key);
-    checkLimit(limit);
-    if (this.#closed) throw closed('acquire');
-    const lease: Lease = Object.freeze({ key, id: this.#nextId() });
-    const args = [String(limit), String(this.#leaseMs), lease.id];
-    const granted = await this.#redis.bounded(
-      'acquire',
-      this.#redis.eval(ACQUIRE, [this.#leaseKey(key)], args).then((reply) => reply === 1),
-      // Granted after the caller was told "timeout": nobody will release it, so give it back now.
+  async admitBatch(batch: LimitBatch): Promise<BatchVerdict> {
+    const { hits, leases } = batch;
+    for (const hit of hits) {
+      checkKey(hit.key);
+      checkLimit(hit.limit);
+      checkWindow(hit.windowMs);
+    }
+    for (const lease of leases) {
+      checkKey(lease.key);
+      checkLimit(lease.limit);
+    }
+    if (this.#closed) throw closed('admit');
+    const call = this.#nextId();
+    const granted = leases.map(({ key }, i): Lease => Object.freeze({ key, id: `${call}:${i + 1}` }));
+    const keys = [...hits.map(({ key }) => this.#rateKey(key)), ...leases.map(({ key }) => this.#leaseKey(key))];
+    const args = [String(hits.length), String(this.#leaseMs), call];
+    for (const hit of hits) args.push(String(hit.limit), String(hit.windowMs));
+    for (const lease of leases) args.push(String(lease.limit));
+    const reply = await this.#redis.bounded(
+      'admit',
+      this.#redis.eval(ADMIT, keys, args),
+      // Granted after the caller was told "timeout": nobody will release them, so give them back now.
       (late) => {
-        if (late) void this.#forget([lease]);
+        if (Array.isArray(late) && late[0] === 0) void this.#forget(granted);
       },
     );
-    if (!granted) return undefined;
-    if (this.#closed) {
-      void this.#forget([lease]);
-      throw closed('acquire');
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number')
+      throw new RedisStoreError('REDIS_ERROR', `admit: unexpected reply ${JSON.stringify(reply)}`);
+    if (reply[0] === 1) return { admitted: false, refusedBy: 'rate', index: reply[1], retryAfterMs: reply[2] };
+    if (reply[0] === 2) return { admitted: false, refusedBy: 'lease', index: reply[1] };
+    if (this.#closed && granted.length > 0) {
+      void this.#forget(granted);
+      throw closed('admit');
     }
-    this.#held.set(lease.id, lease);
-    this.#startHeartbeat();
-    return lease;
+    granted.forEach((lease, i) => {
+      this.#held.set(lease.id, { lease, limit: (leases[i] as { limit: number }).limit, onLost: batch.onLost });
+    });
+    if (granted.length > 0) this.#startHeartbeat();
+    return { admitted: true, leases: granted };
   }
 
-  async release(lease: Lease): Promise<void> {
-    // Only leases this store holds: a second release, or a lease it never gave, sends nothing.
-    if (typeof lease !== 'object' || lease === null) return;
-    const held = this.#held.get(lease.id);
-    if (held === undefined || held.key !== lease.key) return;
-    this.#held.delete(lease.id);
-    if (this.#held.size === 0) this.#stopHeartbeat();
-    try {
-      await this.#redis.bounded('release', this.#redis.send(['ZREM', this.#leaseKey(lease.key), lease.id]));
-    } catch (error) {
-      this.#report(toStoreError(error, 'release'));
-    }
+  async acquire(key: string, limit: number, options: AcquireOptions = {}): Promise<Lease | undefined> {
+    const verdict = await this.admitBatch({ hits: [], leases: [{ key, limit }], onLost: options.onLost });
+    return verdict.admitted ? verdict.leases[0] : undefined;
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateVerdict> {
-    checkKey(key);
-    checkLimit(limit);
-    if (!Number.isInteger(windowMs) || windowMs < 1)
-      throw new TypeError(`wsgate/redis: a rate window must be a positive integer of milliseconds, got ${windowMs}`);
-    if (this.#closed) throw closed('hit');
-    const args = [String(limit), String(windowMs), this.#nextId()];
-    const reply = await this.#redis.bounded('hit', this.#redis.eval(HIT, [`${this.#prefix}rate:${key}`], args));
-    if (!Array.isArray(reply) || typeof reply[1] !== 'number')
-      throw new RedisStoreError('REDIS_ERROR', `hit: unexpected reply ${JSON.stringify(reply)}`);
-    return reply[0] === 1 ? ALLOWED : { allowed: false, retryAfterMs: reply[1] };
+    const verdict = await this.admitBatch({ hits: [{ key, limit, windowMs }], leases: [] });
+    return verdict.admitted
+      ? ALLOWED
+      : { allowed: false, retryAfterMs: (verdict as { retryAfterMs: number }).retryAfterMs };
+  }
+
+  release(lease: Lease): Promise<void> {
+    // Only leases this store holds: a second release, or a lease it never gave, sends nothing.
+    if (typeof lease !== 'object' || lease === null) return Promise.resolve();
+    const held = this.#held.get(lease.id);
+    if (held === undefined || held.lease.key !== lease.key) return Promise.resolve();
+    this.#held.delete(lease.id);
+    if (this.#held.size === 0) this.#stopHeartbeat();
+    this.#releasing.push(held.lease);
+    // Off the handshake's path: every release of this turn of the event loop goes in one call.
+    this.#flushed ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const leases = this.#releasing;
+      this.#releasing = [];
+      this.#flushed = undefined;
+      return this.#forget(leases);
+    });
+    return this.#flushed;
   }
 
   renew(): Promise<void> {
@@ -147,8 +194,9 @@ class SharedStore implements RedisStore {
     this.#stopHeartbeat();
     this.#unguard();
     await this.#renewing;
+    await this.#flushed;
     if (options.release !== true) return;
-    const leases = [...this.#held.values()];
+    const leases = [...this.#held.values()].map((entry) => entry.lease);
     this.#held.clear();
     await this.#forget(leases);
   }
@@ -159,25 +207,28 @@ class SharedStore implements RedisStore {
       commands: this.#redis.sent,
       heartbeats: this.#heartbeats,
       leasesRestored: this.#leasesRestored,
+      leasesLost: this.#leasesLost,
+      leasesOverLimit: this.#leasesOverLimit,
       scriptLoads: this.#redis.scriptLoads,
       heartbeatActive: this.#timer !== undefined,
     };
   }
 
   async #renewHeld(): Promise<void> {
-    const leases = [...this.#held.values()];
-    if (leases.length === 0 || this.#closed) return; // after close, leases left held expire
+    const held = [...this.#held.values()];
+    if (held.length === 0 || this.#closed) return; // after close, leases left held expire
     this.#heartbeats++;
-    const batches: Lease[][] = [];
-    for (let i = 0; i < leases.length; i += RENEW_BATCH) batches.push(leases.slice(i, i + RENEW_BATCH));
     await Promise.all(
-      batches.map(async (batch) => {
-        const keys = batch.map((lease) => this.#leaseKey(lease.key));
-        const args = [String(this.#leaseMs), ...batch.map((lease) => lease.id)];
+      chunks(held).map(async (batch) => {
+        const keys = batch.map((entry) => this.#leaseKey(entry.lease.key));
+        const args = [String(this.#leaseMs), this.#keepLost ? '1' : '0'];
+        for (const entry of batch) args.push(entry.lease.id, String(entry.limit));
         try {
-          const restored = await this.#redis.bounded('renew', this.#redis.eval(RENEW, keys, args));
-          if (!Array.isArray(restored)) throw new RedisStoreError('REDIS_ERROR', `renew: unexpected reply ${restored}`);
-          await this.#restored(restored.map((index: number) => batch[index - 1] as Lease));
+          // A renewal answered after timeoutMs (held up in a partition) is read all the same.
+          const reply = await this.#redis.bounded('renew', this.#redis.eval(RENEW, keys, args), (late) =>
+            this.#renewed(late, batch),
+          );
+          await this.#renewed(reply, batch);
         } catch (error) {
           this.#report(toStoreError(error, 'renew'));
         }
@@ -185,46 +236,42 @@ class SharedStore implements RedisStore {
     );
   }
 
-  /**
-   * Leases the heartbeat put back. One released while the heartbeat was under way (possible when its
-   * script had to be reloaded first) is not ours any more: it is removed again.
-   */
-  async #restored(leases: readonly Lease[]): Promise<void> {
-    if (leases.length === 0) return;
-    const released = leases.filter((lease) => this.#held.get(lease.id) !== lease);
-    const restored = leases.filter((lease) => this.#held.get(lease.id) === lease);
-    if (restored.length > 0) {
-      this.#leasesRestored += restored.length;
-      this.#report(
-        new RedisStoreError(
-          'REDIS_LEASE_RESTORED',
-          `${restored.length} lease(s) of open connections were missing or expired in Redis and were put back`,
-          { leases: restored },
-        ),
-      );
+  async #renewed(reply: unknown, batch: readonly HeldLease[]): Promise<void> {
+    let outcome: ReturnType<typeof readRenewal>;
+    try {
+      outcome = readRenewal(reply, batch, this.#held);
+    } catch (error) {
+      this.#report(toStoreError(error, 'renew'));
+      return;
     }
-    await this.#forget(released);
+    this.#leasesRestored += outcome.restored.length;
+    this.#leasesLost += outcome.lost.length;
+    this.#leasesOverLimit += outcome.over.length;
+    if (this.#held.size === 0) this.#stopHeartbeat();
+    for (const report of renewalReports(outcome)) this.#report(report);
+    await this.#forget(outcome.stale);
   }
 
-  /** Removes leases from Redis without tracking them, one ZREM per key; failures are reported. */
+  /** Removes leases from Redis without tracking them, one script call per 1,000; failures are reported. */
   async #forget(leases: readonly Lease[]): Promise<void> {
-    const byKey = new Map<string, string[]>();
-    for (const lease of leases) {
-      const ids = byKey.get(lease.key);
-      if (ids === undefined) byKey.set(lease.key, [lease.id]);
-      else ids.push(lease.id);
-    }
     await Promise.all(
-      [...byKey].map(async ([key, ids]) => {
+      chunks(leases).map(async (batch) => {
+        const keys = batch.map((lease) => this.#leaseKey(lease.key));
         try {
-          await this.#redis.bounded('release', this.#redis.send(['ZREM', this.#leaseKey(key), ...ids]));
+          await this.#redis.bounded(
+            'release',
+            this.#redis.eval(
+              RELEASE,
+              keys,
+              batch.map((lease) => lease.id),
+            ),
+          );
         } catch (error) {
           this.#report(toStoreError(error, 'release'));
         }
       }),
     );
   }
-
   #startHeartbeat(): void {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setInterval(() => void this.renew(), this.#renewEveryMs);
@@ -251,17 +298,14 @@ class SharedStore implements RedisStore {
   #leaseKey(key: string): string {
     return `${this.#prefix}lease:${key}`;
   }
+
+  #rateKey(key: string): string {
+    return `${this.#prefix}rate:${key}`;
+  }
 }
 
-function checkKey(key: string): void {
-  if (typeof key !== 'string') throw new TypeError(`wsgate/redis: a key must be a string, got ${typeof key}`);
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new TypeError(`wsgate/redis: a limit must be a positive integer, got ${limit}`);
-}
-
-function closed(doing: string): RedisStoreError {
-  return new RedisStoreError('REDIS_STORE_CLOSED', `${doing}: the store is closed`);
+function chunks<T>(items: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
+  return batches;
 }

@@ -8,6 +8,9 @@
  * as its latest expiry, so a key nobody uses any more disappears by itself.
  *
  * Rate limits: one sorted set per key, member = a unique attempt id, score = the attempt's time.
+ *
+ * Every key of one store carries the prefix's hash tag (`{wsgate}` by default), so that each script
+ * touches a single slot: on a Redis Cluster, all of a store's keys live on one shard.
  */
 
 import { createHash } from 'node:crypto';
@@ -34,61 +37,92 @@ end
 `;
 
 /**
- * KEYS[1] the lease set; ARGV limit, leaseMs, lease id. Returns 1 (granted) or 0 (full).
- * Purge the dead, count the living, admit below the limit with expiry now + leaseMs.
+ * A route's limits on this store, decided together (one call, one round trip): KEYS are the attempt sets
+ * of the rate limits, then the lease sets of the quotas; ARGV[1] the number of rate limits, ARGV[2]
+ * leaseMs, ARGV[3] a unique call id, then each rate limit's limit and windowMs, then each quota's limit.
+ * Returns {0} (every attempt counted, one lease per quota added, its id `<call id>:<n>`), {1, i,
+ * retryAfterMs} (a rate limit is spent: nothing written; i is the 0-based rate limit whose wait is the
+ * longest), or {2, i} (quota i is full: the attempt is counted, no lease taken).
+ *
+ * Rate limits: an attempt at t is inside the window of now while now - t < windowMs. When `limit` attempts
+ * are inside, the attempt at rank count - limit (oldest first) is the one whose leaving lets the next one
+ * in: it leaves at its time + windowMs. Attempts older than it no longer matter and are trimmed, so a set
+ * never holds more than `limit` members. Leases: purge the dead, count the living, admit below the limit
+ * with expiry now + leaseMs.
  */
-export const ACQUIRE = script(`${PRELUDE}
-local key, limit, lease_ms, id = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-if redis.call('ZCARD', key) >= limit then return 0 end
-redis.call('ZADD', key, now + lease_ms, id)
-keep_for(key, lease_ms)
-return 1
+export const ADMIT = script(`${PRELUDE}
+local hits, lease_ms, call = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local wait, spent = -1, 0
+for i = 1, hits do
+  local key, limit, window_ms = KEYS[i], tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local decisive = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    if count > limit then redis.call('ZREMRANGEBYRANK', key, 0, count - limit - 1) end
+    local after = tonumber(decisive[2]) + window_ms - now
+    if after > wait then wait, spent = after, i end
+  end
+end
+if spent > 0 then return {1, spent - 1, wait} end
+for i = 1, hits do
+  redis.call('ZADD', KEYS[i], now, call .. ':h' .. i)
+  keep_for(KEYS[i], tonumber(ARGV[3 + 2 * i]))
+end
+local first = 3 + 2 * hits
+for j = hits + 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[j], '-inf', now)
+  if redis.call('ZCARD', KEYS[j]) >= tonumber(ARGV[first + j - hits]) then return {2, j - hits - 1} end
+end
+for j = hits + 1, #KEYS do
+  redis.call('ZADD', KEYS[j], now + lease_ms, call .. ':' .. (j - hits))
+  keep_for(KEYS[j], lease_ms)
+end
+return {0}
 `);
 
 /**
- * KEYS[i] the lease set of the i-th lease; ARGV[1] leaseMs, ARGV[i + 1] the i-th lease id.
- * Every lease this process holds belongs to a connection that is still open, so every one is renewed
- * to now + leaseMs, and put back if Redis no longer has it alive (Redis restarted without persistence,
- * or this process stalled past leaseMs): a quota counts open connections, and one that Redis forgot
- * would otherwise count nowhere for as long as it stays open. Put back regardless of the limit, so a
- * key may stand above it for a while; ACQUIRE then admits nobody until it is below again.
- * Returns the indexes (1-based) of the leases put back.
+ * KEYS[i] the lease set of the i-th lease; ARGV[1] leaseMs, ARGV[2] '1' to keep leases over their limit,
+ * then each lease's id and limit. Every lease this process holds belongs to a connection that is still
+ * open: a live one is renewed to now + leaseMs. One Redis no longer has alive (Redis restarted without
+ * persistence, this process stalled or was cut off past leaseMs, or this renewal itself was held up in a
+ * partition and runs only now) is put back if its key has room: a quota counts open connections, and one
+ * that Redis forgot would otherwise count nowhere for as long as it stays open. When others took its slot
+ * meanwhile, it is put back anyway if ARGV[2] is '1' (the key then stands above its limit until enough
+ * close), else left out: its connection no longer counts and its holder closes it.
+ * Returns {restored, lost, over}: 1-based indexes of the leases put back within the limit, left out, and
+ * put back over it.
  */
 export const RENEW = script(`${PRELUDE}
-local lease_ms = tonumber(ARGV[1])
-local restored, kept = {}, {}
+local lease_ms, keep = tonumber(ARGV[1]), ARGV[2] == '1'
+local restored, lost, over, kept = {}, {}, {}, {}
 for i, key in ipairs(KEYS) do
-  local id = ARGV[i + 1]
+  local id, limit = ARGV[1 + 2 * i], tonumber(ARGV[2 + 2 * i])
   local expiry = tonumber(redis.call('ZSCORE', key, id))
-  if not expiry or expiry <= now then restored[#restored + 1] = i end
-  redis.call('ZADD', key, now + lease_ms, id)
+  if expiry and expiry > now then
+    redis.call('ZADD', key, now + lease_ms, id)
+  else
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    if redis.call('ZCARD', key) < limit then
+      redis.call('ZADD', key, now + lease_ms, id)
+      restored[#restored + 1] = i
+    elseif keep then
+      redis.call('ZADD', key, now + lease_ms, id)
+      over[#over + 1] = i
+    else
+      lost[#lost + 1] = i
+    end
+  end
   if not kept[key] then
     keep_for(key, lease_ms)
     kept[key] = true
   end
 end
-return restored
+return {restored, lost, over}
 `);
 
-/**
- * KEYS[1] the attempt set; ARGV limit, windowMs, attempt id. Returns {1, 0} when allowed (and
- * recorded), {0, retryAfterMs} when refused (not recorded).
- * An attempt at t is inside the window of now while now - t < windowMs. When `limit` attempts are
- * inside, the attempt at rank count - limit (oldest first) is the one whose leaving lets the next one
- * in: it leaves at its time + windowMs. Attempts older than it no longer matter and are trimmed, so a
- * set never holds more than `limit` members.
- */
-export const HIT = script(`${PRELUDE}
-local key, limit, window_ms, id = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
-local count = redis.call('ZCARD', key)
-if count >= limit then
-  local decisive = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-  if count > limit then redis.call('ZREMRANGEBYRANK', key, 0, count - limit - 1) end
-  return {0, tonumber(decisive[2]) + window_ms - now}
-end
-redis.call('ZADD', key, now, id)
-keep_for(key, window_ms)
-return {1, 0}
+/** KEYS[i] the lease set of the i-th lease, ARGV[i] its id: releases any number of leases in one call. */
+export const RELEASE = script(`
+for i, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[i]) end
+return 0
 `);

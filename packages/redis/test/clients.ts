@@ -4,15 +4,17 @@
  * while Redis is down fails at once instead of waiting for the reconnection (or the store's timeout).
  */
 
-import { Redis as Ioredis6 } from 'ioredis';
+import { Redis as Ioredis6, Cluster as IoredisCluster } from 'ioredis';
 import { Redis as Ioredis5 } from 'ioredis5';
-import { createClient as createClient6 } from 'redis';
+import { createClient as createClient6, createCluster } from 'redis';
 import { createClient as createClient4 } from 'redis4';
 import { createClient as createClient5 } from 'redis5';
 import type { RedisClient } from '../src/index.js';
 
 export const clientKinds = ['ioredis', 'ioredis5', 'redis', 'redis5', 'redis4'] as const;
-export type ClientKind = (typeof clientKinds)[number];
+/** Redis Cluster clients, connected through one seed node: ioredis's `Cluster`, node-redis's `createCluster`. */
+export const clusterKinds = ['ioredis-cluster', 'redis-cluster'] as const;
+export type ClientKind = (typeof clientKinds)[number] | (typeof clusterKinds)[number];
 
 export interface TestClient {
   readonly client: RedisClient;
@@ -47,6 +49,19 @@ export async function connect(kind: ClientKind, port: number, options: ConnectOp
       return nodeRedis(createClient5(nodeRedisOptions), errors, options);
     case 'redis4':
       return nodeRedis(createClient4(nodeRedisOptions), errors, options);
+    case 'ioredis-cluster': {
+      const cluster = new IoredisCluster([{ host: '127.0.0.1', port }], {
+        enableOfflineQueue: !options.failFast,
+        clusterRetryStrategy: () => 100,
+      });
+      if (!options.unwatched) cluster.on('error', (error: unknown) => errors.push(error));
+      await new Promise((resolve) => cluster.once('ready', resolve));
+      return { client: cluster as unknown as RedisClient, errors, close: async () => cluster.disconnect() };
+    }
+    case 'redis-cluster': {
+      const cluster = createCluster({ rootNodes: [{ url: `redis://127.0.0.1:${port}` }] });
+      return nodeRedis(cluster as unknown as NodeRedis & RedisClient, errors, options);
+    }
   }
 }
 

@@ -1,14 +1,17 @@
 // Several Node processes sharing one Redis, as behind a load balancer: each runs its own store (its own
-// client, heartbeat and lease ids) in a child process (test/fixtures/lease-holder.ts).
+// client, heartbeat and lease ids) in a child process (test/fixtures/lease-holder.ts). The same tests run on
+// one redis-server (ioredis, node-redis) and on a real 3-master Redis Cluster (ioredis's Cluster, node-redis's
+// createCluster), where every script must touch one slot (the prefix's hash tag) or Redis answers CROSSSLOT.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore, type Lease } from '../src/index.js';
-import { type ClientKind, connect } from './clients.js';
+import { type ClientKind, clusterKinds, connect } from './clients.js';
 import type { Command, Report } from './fixtures/lease-holder.js';
-import { describeWithRedis, type RedisServer, startRedisServer } from './redis-server.js';
+import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
+import { describeWithRedis, startRedisServer } from './redis-server.js';
 
 const holderPath = fileURLToPath(new URL('./fixtures/lease-holder.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,24 +59,62 @@ async function stopHolder(holder: Holder): Promise<void> {
   await Promise.race([exited, sleep(5_000).then(() => holder.child.kill('SIGKILL'))]);
 }
 
-describeWithRedis('leases shared by several processes', () => {
-  let server: RedisServer;
-  let inspect: Redis;
+/** Where the processes' Redis is: one server, or a cluster; `port` is a seed for cluster clients. */
+interface Target {
+  readonly port: number;
+  readonly inspect: Redis | Cluster;
+  stop(): Promise<void>;
+}
+
+async function singleServer(): Promise<Target> {
+  const server = await startRedisServer();
+  const inspect = new Redis({ port: server.port, host: '127.0.0.1' });
+  return {
+    port: server.port,
+    inspect,
+    stop: async () => {
+      inspect.disconnect();
+      await server.stop();
+    },
+  };
+}
+
+async function cluster(): Promise<Target> {
+  const started: RedisCluster = await startRedisCluster();
+  const inspect = new Cluster([{ host: '127.0.0.1', port: started.ports[0] as number }]);
+  await new Promise((resolve) => inspect.once('ready', resolve));
+  return {
+    port: started.ports[0] as number,
+    inspect,
+    stop: async () => {
+      inspect.disconnect();
+      await started.stop();
+    },
+  };
+}
+
+describeWithRedis.each([
+  ['one redis-server', singleServer, ['ioredis', 'redis']],
+  ['a 3-master Redis Cluster', cluster, clusterKinds],
+] as const)('leases shared by several processes, on %s', (_where, start, kinds) => {
+  let target: Target;
+  let server: { port: number };
+  let inspect: Redis | Cluster;
   beforeAll(async () => {
-    server = await startRedisServer();
-    inspect = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
+    target = await start();
+    server = target;
+    inspect = target.inspect;
+  }, 60_000);
   afterAll(async () => {
-    inspect?.disconnect();
-    await server?.stop();
+    await target?.stop();
   });
   const redisNow = async () => {
     const [seconds, micros] = await inspect.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
 
-  describe.each(['ioredis', 'redis'] as const)('with %s', (kind) => {
-    const prefix = `cluster:${kind}:`;
+  describe.each(kinds as readonly ClientKind[])('with %s', (kind) => {
+    const prefix = `{cluster}:${kind}:`;
     let holders: Holder[] = [];
     beforeAll(async () => {
       holders = await Promise.all(
@@ -122,6 +163,38 @@ describeWithRedis('leases shared by several processes', () => {
       expect(refused).toBeGreaterThan(0); // the limit was reached
       expect(most).toBeLessThanOrEqual(10);
       expect(await inspect.exists(key)).toBe(0); // all released
+    });
+
+    it('allows exactly the limit of attempts, and decides rate limits and quotas of many keys in one script', async () => {
+      const tc = await connect(kind, server.port);
+      const store = createRedisStore({ client: tc.client, prefix });
+      try {
+        const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.hit('ip:203.0.113.7', 5, 60_000)));
+        expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
+        expect(await inspect.zcard(`${prefix}rate:ip:203.0.113.7`)).toBe(5);
+        // Keys that would fall in different slots without the prefix's hash tag: no CROSSSLOT.
+        const batch = {
+          hits: [
+            { key: 'a:ip:1', limit: 2, windowMs: 60_000 },
+            { key: 'b:ip:1', limit: 2, windowMs: 1_000 },
+          ],
+          leases: [
+            { key: 'c:key:ada', limit: 1 },
+            { key: 'd:key:lobby', limit: 3 },
+          ],
+        };
+        const first = await store.admitBatch(batch);
+        expect(first.admitted && first.leases.map((l) => l.key)).toEqual(['c:key:ada', 'd:key:lobby']);
+        expect(await store.admitBatch(batch)).toEqual({ admitted: false, refusedBy: 'lease', index: 0 });
+        expect(await store.admitBatch(batch)).toMatchObject({ admitted: false, refusedBy: 'rate' });
+        await store.renew(); // one script over every held lease's key
+        expect(store.stats()).toMatchObject({ leasesHeld: 2, leasesRestored: 0 });
+        if (first.admitted) await Promise.all(first.leases.map((lease) => store.release(lease)));
+        expect(await inspect.exists(`${prefix}lease:c:key:ada`)).toBe(0);
+      } finally {
+        await store.close({ release: true });
+        await tc.close();
+      }
     });
 
     it('keeps the slots of a SIGKILLed process until its leases expire, then gives them back', async () => {

@@ -75,7 +75,7 @@ export async function startRedisServer(): Promise<RedisServer> {
 }
 
 /** A port the kernel just handed out on 127.0.0.1 and that nothing listens on any more. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const probe = net.createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', reject);
@@ -86,7 +86,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPing(port: number, withinMs: number): Promise<void> {
+export async function waitForPing(port: number, withinMs: number): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     if (await ping(port)) return;

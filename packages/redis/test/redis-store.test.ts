@@ -9,7 +9,7 @@ import {
   RedisStoreError,
   type RedisStoreOptions,
 } from '../src/index.js';
-import { HIT } from '../src/scripts.js';
+import { ADMIT } from '../src/scripts.js';
 import { clientKinds, connect, type TestClient } from './clients.js';
 import { describeWithRedis, type RedisServer, startRedisServer } from './redis-server.js';
 
@@ -120,7 +120,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
     it('lays keys out as prefix + lease: + key, expiring with the last lease, and deletes them when empty', async () => {
       const store = open({ leaseMs: 5_000 });
       const lease = (await store.acquire('route:/chat', 2))!;
-      expect(lease.id).toMatch(/^[\w-]{12}:[0-9a-z]+$/);
+      expect(lease.id).toMatch(/^[\w-]{12}:[0-9a-z]+:1$/); // <store id>:<call>:<rank in the call>
       const key = `${prefix}lease:route:/chat`;
       const [id, score] = await inspect.zrange(key, '0', '-1', 'WITHSCORES');
       expect(id).toBe(lease.id);
@@ -177,29 +177,56 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       expect(errors).toEqual([]);
     });
 
-    it('puts back the leases of its open connections that Redis lost or let expire, and says so', async () => {
+    it('puts back the leases Redis lost while they fit, and leaves out (and tells) those whose slots were taken', async () => {
       const store = open({ leaseMs: 60_000, renewEveryMs: 30_000 });
+      const lost: Lease[] = [];
+      const onLost = (lease: Lease) => lost.push(lease);
       const [gone, expired, alive] = [
-        await store.acquire('k', 3),
-        await store.acquire('k', 3),
-        await store.acquire('k', 3),
+        await store.acquire('k', 3, { onLost }),
+        await store.acquire('k', 3, { onLost }),
+        await store.acquire('k', 3, { onLost }),
       ];
       const key = `${prefix}lease:k`;
       await inspect.zrem(key, gone!.id); // removed behind the store's back, as by a restart
-      await inspect.zadd(key, 'XX', 1, expired!.id); // dead, as after a stall past leaseMs
-      expect(await store.acquire('k', 3)).toBeDefined(); // the freed slots went to someone else
+      await inspect.zadd(key, 'XX', 1, expired!.id); // dead, as after a stall or a partition past leaseMs
+      const taken = await store.acquire('k', 3); // one freed slot went to someone else
+      expect(taken).toBeDefined();
       await store.renew();
-      expect(errors.map((e) => [e.code, e.leases])).toEqual([['REDIS_LEASE_RESTORED', [gone, expired]]]);
-      const now = await redisNow();
-      for (const lease of [gone, expired, alive])
-        expect(Number(await inspect.zscore(key, lease!.id))).toBeGreaterThan(now);
-      // Four open connections against a limit of 3: nobody else is admitted until one closes.
-      expect(await inspect.zcard(key)).toBe(4);
-      expect(await store.acquire('k', 3)).toBeUndefined();
-      await store.release(gone!);
-      await store.release(expired!);
+      // `gone` fits again (2 of 3 held); `expired` does not: left out, its holder told, never 4 of 3.
+      expect(errors.map((e) => [e.code, e.leases])).toEqual([
+        ['REDIS_LEASE_RESTORED', [gone]],
+        ['REDIS_LEASES_LOST', [expired]],
+      ]);
+      expect(lost).toEqual([expired]);
+      expect(await inspect.zcard(key)).toBe(3);
+      expect(await inspect.zscore(key, expired!.id)).toBeNull();
+      expect(store.stats()).toMatchObject({ leasesHeld: 3, leasesRestored: 1, leasesLost: 1 });
+      const { commands } = store.stats();
+      await store.release(expired!); // no longer held: nothing to send
+      expect(store.stats().commands).toBe(commands);
+      await store.release(alive!);
       expect(await store.acquire('k', 3)).toBeDefined();
-      expect(store.stats()).toMatchObject({ leasesHeld: 3, leasesRestored: 2 });
+    });
+
+    it("with onLeaseLost 'keep', puts back the leases whose slots were taken over the limit, and says so", async () => {
+      const store = open({ leaseMs: 60_000, renewEveryMs: 30_000, onLeaseLost: 'keep' });
+      const lost: Lease[] = [];
+      const [gone, expired] = [
+        await store.acquire('k', 2, { onLost: (l) => lost.push(l) }),
+        await store.acquire('k', 2, { onLost: (l) => lost.push(l) }),
+      ];
+      const key = `${prefix}lease:k`;
+      await inspect.zrem(key, gone!.id);
+      await inspect.zadd(key, 'XX', 1, expired!.id);
+      expect(await store.acquire('k', 2)).toBeDefined();
+      expect(await store.acquire('k', 2)).toBeDefined();
+      await store.renew();
+      expect(errors.map((e) => [e.code, e.leases])).toEqual([['REDIS_LEASES_OVER_LIMIT', [gone, expired]]]);
+      expect(lost).toEqual([]);
+      // Four open connections against a limit of 2: nobody else is admitted until enough close.
+      expect(await inspect.zcard(key)).toBe(4);
+      expect(await store.acquire('k', 2)).toBeUndefined();
+      expect(store.stats()).toMatchObject({ leasesHeld: 4, leasesOverLimit: 2 });
     });
 
     it('does not keep a lease released while the heartbeat reloaded its script', async () => {
@@ -239,7 +266,12 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       // break; when both TIMEs fall in the same millisecond, that is the script's `now`.
       let exact = 0;
       for (let i = 0; i < 20 && exact < 3; i++) {
-        const replies = await inspect.multi().time().evalsha(HIT.sha, 1, key, 5, 10_000, `probe:${i}`).time().exec();
+        const replies = await inspect
+          .multi()
+          .time()
+          .evalsha(ADMIT.sha, 1, key, 1, 60_000, `probe:${i}`, 5, 10_000)
+          .time()
+          .exec();
         const [t1, verdict, t2] = replies!.map(([error, reply]) => {
           expect(error).toBeNull();
           return reply as [string, string] | [number, number];
@@ -247,7 +279,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         const ms = ([seconds, micros]: [string, string]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
         const [start, end] = [ms(t1 as [string, string]), ms(t2 as [string, string])];
         if (start !== end) continue;
-        expect(verdict).toEqual([0, oldest + 10_000 - start]);
+        expect(verdict).toEqual([1, 0, oldest + 10_000 - start]);
         exact++;
       }
       expect(exact).toBe(3);
@@ -271,11 +303,11 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const leases = await Promise.all(Array.from({ length: 20 }, () => store.acquire('k', 100)));
       expect(leases.every((l) => l !== undefined)).toBe(true);
       expect(store.stats().scriptLoads).toBe(1);
-      expect((await store.hit('k', 100, 1_000)).allowed).toBe(true);
-      expect(store.stats().scriptLoads).toBe(2);
+      expect((await store.hit('k', 100, 1_000)).allowed).toBe(true); // the same script (ADMIT)
+      expect(store.stats().scriptLoads).toBe(1);
       const { commands } = store.stats();
       await store.acquire('k', 100);
-      expect(store.stats()).toMatchObject({ scriptLoads: 2, commands: commands + 1 });
+      expect(store.stats()).toMatchObject({ scriptLoads: 1, commands: commands + 1 });
     });
 
     it('gives back a lease granted after the caller was told REDIS_TIMEOUT', async () => {
@@ -316,8 +348,13 @@ describe('createRedisStore options', () => {
   const client = { call: async () => 'OK' };
   it.each([
     ['a client of neither library', { client: {} }, /ioredis or node-redis client/],
-    ['an ioredis Cluster', { client: { isCluster: true, call: () => {} } }, /Cluster/],
-    ['a node-redis cluster', { client: { getSlotMaster: () => {}, sendCommand: () => {} } }, /Cluster/],
+    ['an ioredis Cluster without a hash tag', { client: { isCluster: true, call: () => {} }, prefix: 'w:' }, /prefix/],
+    [
+      'a node-redis cluster without a hash tag',
+      { client: { getSlotMaster: () => {}, sendCommand: () => {} }, prefix: 'w:' },
+      /prefix/,
+    ],
+    ['an onLeaseLost of neither kind', { client, onLeaseLost: 'drop' }, /onLeaseLost/],
     ['a prefix that is no string', { client, prefix: 5 }, /prefix/],
     ['leaseMs 0', { client, leaseMs: 0 }, /leaseMs/],
     ['leaseMs 1.5', { client, leaseMs: 1.5 }, /leaseMs/],

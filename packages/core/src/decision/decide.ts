@@ -8,7 +8,7 @@
 import { type NegotiatedDeflate, negotiatePerMessageDeflate } from '../engine/ws.js';
 import type { HeaderFields } from '../http/fields.js';
 import { carriedHeaders } from '../http/fields.js';
-import { acquireQuotas, type Release } from '../policy/quota.js';
+import { decideLimits, type HeldLeases } from '../policy/limits.js';
 import { Rejection, reject } from '../protocol/rejection.js';
 import { isPromise } from '../util/is-promise.js';
 import type { Admission } from './admission.js';
@@ -24,8 +24,8 @@ export interface Accept<Context = unknown> {
   /** Headers for the acceptance beyond the handshake's own: the app's carried ones, then the hook's. */
   readonly headers: HeaderFields;
   readonly context: Context;
-  /** Gives the quota leases back: called when the connection closes. */
-  readonly release: Release | undefined;
+  /** The quota leases, given back when the connection closes; a lost one closes it (1013). */
+  readonly leases: HeldLeases | undefined;
 }
 
 /** What the decision needs beyond the route and the admission: the handshake in flight implements it. */
@@ -87,7 +87,8 @@ function afterHook<Context>(
   return takeQuotas(route, admission, inputs, outcome, view.headers);
 }
 
-/** Quotas after the hook, so that a key can use its context (e.g. the user id). */
+/** Quotas after the hook, so that a key can use its context (e.g. the user id); with them, the rate limits
+ * whose store decides the route's limits in one call (policy/limits.ts). */
 function takeQuotas<Context>(
   route: Route<Context>,
   admission: Admission,
@@ -95,13 +96,13 @@ function takeQuotas<Context>(
   context: Context,
   hookHeaders: HeaderFields | undefined,
 ): Decision<Context> | Promise<Decision<Context>> {
-  if (route.quotas.length === 0) return conclude(route, admission, inputs, context, hookHeaders, undefined);
+  if (route.limits.quotas.length === 0) return conclude(route, admission, inputs, context, hookHeaders, undefined);
   const { site } = inputs;
   const info = { request: site.wire.request, route: route.path, ip: site.ip, context };
-  return acquireQuotas(route.quotas, info, (error) => inputs.report(error)).then((held) => {
+  return decideLimits(route.limits, info, (error) => inputs.report(error)).then((held) => {
     if (held instanceof Rejection) return held;
     if (!inputs.pending) {
-      held();
+      held.release();
       return undefined;
     }
     return conclude(route, admission, inputs, context, hookHeaders, held);
@@ -115,11 +116,11 @@ function conclude<Context>(
   inputs: DecisionInputs,
   context: Context,
   hookHeaders: HeaderFields | undefined,
-  release: Release | undefined,
+  leases: HeldLeases | undefined,
 ): Accept<Context> | Rejection {
   // The gate began to close while the hook ran: no new connection now.
   if (inputs.closing) {
-    release?.();
+    leases?.release();
     return reject.shuttingDown;
   }
   const { site } = inputs;
@@ -130,5 +131,5 @@ function conclude<Context>(
   const carried = site.view?.responseHeaders;
   const headers =
     carried === undefined ? (hookHeaders ?? {}) : { ...carriedHeaders(carried, hookHeaders), ...hookHeaders };
-  return { protocol: admission.protocol, deflate, headers, context, release };
+  return { protocol: admission.protocol, deflate, headers, context, leases };
 }

@@ -4,6 +4,7 @@
  */
 
 import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from '../engine/ws.js';
+import { compileLimits, type RouteLimits } from '../policy/limits.js';
 import { allowOrigins, type OriginPolicy, sameOrigin } from '../policy/origin.js';
 import type { Quota } from '../policy/quota.js';
 import type { RateLimit } from '../policy/rate-limit.js';
@@ -62,6 +63,8 @@ export interface Route<Context = unknown> {
   readonly frames: FrameOptions;
   readonly quotas: readonly Quota[];
   readonly rateLimits: readonly RateLimit[];
+  /** The rate limits and quotas in their key spaces, sorted by when they are decided (policy/limits.ts). */
+  readonly limits: RouteLimits;
   readonly legacy: readonly LegacyHandshake[];
   readonly onUpgrade: UpgradeHook<Context> | undefined;
   readonly handler: ConnectionHandler<Context>;
@@ -92,6 +95,8 @@ export function compileRoute<Context>(
   }
   const origin = merged.origin;
   const deflate = merged.perMessageDeflate;
+  const quotas = merged.quotas ?? [];
+  const rateLimits = merged.rateLimits ?? [];
   return {
     path,
     originPolicy: origin === undefined ? sameOrigin() : typeof origin === 'function' ? origin : allowOrigins(origin),
@@ -105,8 +110,9 @@ export function compileRoute<Context>(
     handshakeTimeout: defaultHandshakeTimeout(merged),
     // ws's server defaults filled in once here: every connection then hands ws this same object.
     frames: { ...SERVER_SOCKET_DEFAULTS, ...merged.frames, maxPayload: merged.maxPayload ?? DEFAULT_MAX_PAYLOAD },
-    quotas: merged.quotas ?? [],
-    rateLimits: merged.rateLimits ?? [],
+    quotas,
+    rateLimits,
+    limits: compileLimits(path, rateLimits, quotas),
     legacy: merged.legacy ?? [],
     onUpgrade: merged.onUpgrade,
     handler,

@@ -17,13 +17,18 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
     socket = transport.accept(accepted as Accept, route as Route<unknown>, handshake.site);
   } catch (error) {
     // Nothing was written (a header the hook set was refused): give back what the decision took.
-    accepted.release?.();
+    accepted.leases?.release();
     accepted.deflate?.extension.cleanup();
     handshake.fail(error);
     return;
   }
-  // The leases go back when the connection closes, whatever happens from here on.
-  if (accepted.release !== undefined) socket.once('close', accepted.release);
+  // The leases go back when the connection closes, whatever happens from here on; a lease its store lost
+  // closes the connection (1013).
+  const { leases } = accepted;
+  if (leases !== undefined) {
+    socket.once('close', () => leases.release());
+    leases.bind(socket);
+  }
   handshake.accepted();
   gate.track(socket);
   const { events } = gate;

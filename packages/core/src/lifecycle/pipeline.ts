@@ -12,7 +12,7 @@ import { type Admission, admitRequest } from '../decision/admission.js';
 import { type Accept, decide } from '../decision/decide.js';
 import type { FrameworkView, RequestSite } from '../decision/facts.js';
 import type { Route } from '../decision/route.js';
-import { checkRateLimits } from '../policy/rate-limit.js';
+import { checkEarlyRateLimits } from '../policy/limits.js';
 import { Rejection, reject } from '../protocol/rejection.js';
 import type { Transport } from '../transport/transport.js';
 import { isPromise } from '../util/is-promise.js';
@@ -79,9 +79,9 @@ function admission(
   // A legacy handshake is answered as any unsupported version unless the route asks for it (RFC 6455 §4.4).
   if (wire.transport === 'hixie-76' && !route.legacy.includes('hixie-76')) return reject.unsupportedVersion;
   const facts = { transport: wire.transport, headers: wire.headers, site, request: wire.request };
-  if (route.rateLimits.length === 0) return admitRequest(route, facts);
+  if (route.limits.early.length === 0) return admitRequest(route, facts);
   const info = { request: wire.request, route: route.path, ip: site.ip };
-  return checkRateLimits(route.rateLimits, info, (error) => handshake.report(error)).then(
+  return checkEarlyRateLimits(route.limits.early, info, (error) => handshake.report(error)).then(
     (limited) => limited ?? admitRequest(route, facts),
   );
 }

@@ -3,16 +3,31 @@
  * process; `@wsgate/redis` implements the same interfaces across processes.
  */
 
-import type { Lease, LeaseStore, RateStore, RateVerdict } from './stores.js';
+import type { BatchStore, BatchVerdict, Lease, LeaseStore, LimitBatch, RateStore, RateVerdict } from './stores.js';
 
 /**
  * Leases as a set of ids per key, so that a lease released twice (or a lease this store never gave)
  * changes nothing. A key's entry is deleted when its last lease is released. No expiry: the
  * process that holds the leases is the process that counts them.
  */
-export class MemoryLeaseStore implements LeaseStore {
+export class MemoryLeaseStore implements LeaseStore, BatchStore {
   readonly #leases = new Map<string, Set<string>>();
   #issued = 0;
+
+  /** A route's quotas on this store, all or none, as a shared store's script does (it counts no rate limits). */
+  admitBatch(batch: LimitBatch): BatchVerdict {
+    if (batch.hits.length > 0) throw new TypeError('wsgate: a MemoryLeaseStore counts no rate limits');
+    const leases: Lease[] = [];
+    for (const [index, { key, limit }] of batch.leases.entries()) {
+      const lease = this.acquire(key, limit);
+      if (lease === undefined) {
+        for (const taken of leases) this.release(taken);
+        return { admitted: false, refusedBy: 'lease', index };
+      }
+      leases.push(lease);
+    }
+    return { admitted: true, leases };
+  }
 
   acquire(key: string, limit: number): Lease | undefined {
     checkLimit(limit);

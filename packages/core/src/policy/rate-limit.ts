@@ -4,13 +4,11 @@
  * little as possible; the answer is 429 RATE_LIMITED with Retry-After.
  */
 
-import { type Rejection, reject } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
-import { namedLimit, refusedBy } from './limit-kind.js';
+import { LIMIT_NAME, type LimitIdentity } from './limit-space.js';
 import { MemoryRateStore } from './memory-stores.js';
 import {
   applicationKey,
-  callStore,
   checkLimit,
   checkStoreOptions,
   DEFAULT_STORE_TIMEOUT_MS,
@@ -34,9 +32,14 @@ export interface RateLimit {
   readonly store: RateStore;
   readonly onStoreError: OnStoreError;
   readonly storeTimeout: number;
+  /** The limit's own key space (see limit-space.ts): its `name` option, else derived where the route is compiled. */
+  readonly space: LimitIdentity;
 }
 
 export interface RateLimitOptions {
+  /** The limit's key space: limits with the same name share their attempts, on any route; by default each
+   * limit has its own. Letters, digits, `_ . -`. */
+  name?: string;
   /** The window: milliseconds, or a duration such as `'1s'`, `'500ms'`, `'1m'`. Default `'1s'`. */
   per?: number | string;
   store?: RateStore;
@@ -46,7 +49,7 @@ export interface RateLimitOptions {
 
 /** At most `limit` handshakes per client IP per window (the framework's client IP; the peer on plain node:http). */
 export function rateLimitPerIp(limit: number, options: RateLimitOptions = {}): RateLimit {
-  return rateLimit('rateLimitPerIp', limit, ({ ip }) => `ip:${ip ?? ''}`, options);
+  return rateLimit('rateLimitPerIp', limit, ({ ip }) => `ip:${ip ?? ''}`, options, '');
 }
 
 /** At most `limit` handshakes per key of your choosing per window, e.g. an API key header. */
@@ -55,7 +58,7 @@ export function rateLimitPerKey(
   key: (info: RateInfo) => string | undefined,
   options: RateLimitOptions = {},
 ): RateLimit {
-  return rateLimit('rateLimitPerKey', limit, applicationKey('rateLimitPerKey', key), options);
+  return rateLimit('rateLimitPerKey', limit, applicationKey('rateLimitPerKey', key), options, String(key));
 }
 
 const RATE_LIMIT_OPTIONS = {
@@ -64,22 +67,28 @@ const RATE_LIMIT_OPTIONS = {
     (v: unknown) => typeof v === 'number' || typeof v === 'string',
   ],
   store: ['a RateStore (hit), e.g. createRedisStore(...)', (v: unknown) => hasMethods(v, 'hit')],
+  name: LIMIT_NAME,
 } as const;
 
-function rateLimit(name: string, limit: number, key: RateLimit['key'], options: RateLimitOptions): RateLimit {
+function rateLimit(
+  name: string,
+  limit: number,
+  key: RateLimit['key'],
+  options: RateLimitOptions,
+  keySource: string,
+): RateLimit {
   checkLimit(name, limit);
   checkStoreOptions(name, options, RATE_LIMIT_OPTIONS);
-  return namedLimit(
-    {
-      limit,
-      windowMs: parseDuration(name, options.per ?? '1s'),
-      key,
-      store: options.store ?? new MemoryRateStore(),
-      onStoreError: options.onStoreError ?? 'fail-closed',
-      storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
-    },
-    name,
-  );
+  const windowMs = parseDuration(name, options.per ?? '1s');
+  return {
+    space: { factory: name, name: options.name, keySource, windowMs },
+    limit,
+    windowMs,
+    key,
+    store: options.store ?? new MemoryRateStore(),
+    onStoreError: options.onStoreError ?? 'fail-closed',
+    storeTimeout: options.storeTimeout ?? DEFAULT_STORE_TIMEOUT_MS,
+  };
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
@@ -96,32 +105,4 @@ export function parseDuration(name: string, value: number | string): number {
     );
   }
   return Math.ceil(ms);
-}
-
-/**
- * Counts this attempt against every limit; the first that is over refuses with 429 and its Retry-After.
- * A store error is reported through `report` and, per the limit's `onStoreError`, refuses (503) or skips it.
- */
-export async function checkRateLimits(
-  limits: readonly RateLimit[],
-  info: RateInfo,
-  report: (error: unknown) => void,
-): Promise<Rejection | undefined> {
-  const keys = limits.map((limit) => limit.key(info));
-  for (const [i, limit] of limits.entries()) {
-    const key = keys[i];
-    if (key === undefined) continue;
-    const answer = await callStore(
-      () => limit.store.hit(key, limit.limit, limit.windowMs),
-      limit.storeTimeout,
-      () => {},
-    );
-    if (!answer.ok) {
-      report(answer.error);
-      if (limit.onStoreError === 'fail-closed') return reject.storeUnavailable;
-    } else if (!answer.value.allowed) {
-      return refusedBy(reject.rateLimited(answer.value.retryAfterMs / 1000), limit);
-    }
-  }
-  return undefined;
 }

@@ -143,19 +143,22 @@ describe('decide: the hook', () => {
 describe('decide: quotas', () => {
   it('are taken after the hook, with its context, and given back by release (once)', async () => {
     const store = new MemoryLeaseStore();
-    const quotas = [quotaPerKey(1, ({ context }) => (context as { user: string }).user, { store })];
+    const quotas = [quotaPerKey(1, ({ context }) => (context as { user: string }).user, { store, name: 'user' })];
     const accept = await accepted({ quotas, onUpgrade: () => ({ user: 'ada' }) });
-    expect(store.held('key:ada')).toBe(1);
-    accept.release?.();
-    accept.release?.();
+    expect(store.held('n.user:key:ada')).toBe(1);
+    accept.leases?.release();
+    accept.leases?.release();
     expect(store.held()).toBe(0);
   });
 
   it('a full quota: 429 QUOTA_EXCEEDED with its Retry-After, and what the others took is given back', async () => {
     const routeStore = new MemoryLeaseStore();
     const full = new MemoryLeaseStore();
-    full.acquire('key:k', 1);
-    const quotas = [quotaPerRoute(5, { store: routeStore }), quotaPerKey(1, () => 'k', { store: full, retryAfter: 7 })];
+    full.acquire('n.k:key:k', 1);
+    const quotas = [
+      quotaPerRoute(5, { store: routeStore }),
+      quotaPerKey(1, () => 'k', { store: full, retryAfter: 7, name: 'k' }),
+    ];
     const result = await decided(route({ quotas }), ADMISSION, inputs());
     expect(result).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, headers: { 'Retry-After': 7 } });
     expect(routeStore.held()).toBe(0);

@@ -3,9 +3,10 @@
 // real Redis, through a real gate, are in test/cluster.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { acquireQuotas, checkRateLimits } from '../../src/policy/limits.js';
 import { MemoryLeaseStore, MemoryRateStore } from '../../src/policy/memory-stores.js';
-import { acquireQuotas, quotaPerIp, quotaPerKey, quotaPerRoute } from '../../src/policy/quota.js';
-import { checkRateLimits, parseDuration, rateLimitPerIp, rateLimitPerKey } from '../../src/policy/rate-limit.js';
+import { quotaPerIp, quotaPerKey, quotaPerRoute } from '../../src/policy/quota.js';
+import { parseDuration, rateLimitPerIp, rateLimitPerKey } from '../../src/policy/rate-limit.js';
 import type { Lease, LeaseStore } from '../../src/policy/stores.js';
 import { Rejection } from '../../src/protocol/rejection.js';
 
