@@ -6,6 +6,8 @@
 import type { WebSocket } from 'ws';
 import type { Accept } from './decision.js';
 import type { Handshake } from './handshake.js';
+import { CloseCodes } from './lifecycle/close-codes.js';
+import type { Tracked } from './lifecycle/registry.js';
 import { isPromise } from './promise.js';
 import type { Route } from './route.js';
 import type { Connection } from './upgrade.js';
@@ -25,7 +27,13 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   // The leases go back when the connection closes, whatever happens from here on.
   if (accepted.release !== undefined) socket.once('close', accepted.release);
   handshake.accepted();
-  gate.track(socket);
+  const entry = gate.registry.open(
+    socket,
+    route as Route<unknown>,
+    transport.name,
+    transport.request,
+    accepted.context,
+  );
   const connection: Connection<Context> = {
     context: accepted.context,
     request: transport.request,
@@ -35,9 +43,9 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   };
   try {
     const result = route.handler(socket, connection);
-    if (isPromise(result)) result.then(undefined, (error: unknown) => handlerFailed(handshake, socket, error));
+    if (isPromise(result)) result.then(undefined, (error: unknown) => handlerFailed(handshake, entry, error));
   } catch (error) {
-    handlerFailed(handshake, socket, error);
+    handlerFailed(handshake, entry, error);
   }
 }
 
@@ -45,7 +53,7 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
  * After the acceptance there is no HTTP answer left to give: a handler that fails is reported, and its
  * socket closed as "internal error" (RFC 6455 §7.4.1).
  */
-function handlerFailed(handshake: Handshake, socket: WebSocket, error: unknown): void {
+function handlerFailed(handshake: Handshake, entry: Tracked, error: unknown): void {
   handshake.report(error);
-  if (socket.readyState === socket.OPEN) socket.close(1011);
+  handshake.gate.registry.end(entry, 'error', CloseCodes.internalError, '');
 }

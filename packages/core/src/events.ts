@@ -19,15 +19,36 @@ export interface HandshakeEvent {
   readonly request: UpgradeRequest;
 }
 
+/** Why a connection closed: see lifecycle/registry.ts for how each is told. */
+export type CloseCause = 'client' | 'revoked' | 'expired' | 'heartbeat' | 'drain' | 'error' | 'shutdown';
+
+/** One per accepted connection, when it closes. */
+export interface ConnectionCloseEvent {
+  readonly outcome: 'close';
+  readonly cause: CloseCause;
+  /** The WebSocket close code: the one the gate sent when it closed, else the peer's (1006: no close frame). */
+  readonly closeCode: number;
+  /** The route template. */
+  readonly route: string;
+  readonly transport: TransportName;
+  /** How long the connection lived, from the acceptance. */
+  readonly durationMs: number;
+  readonly request: UpgradeRequest;
+}
+
+export type GateEvent = HandshakeEvent | ConnectionCloseEvent;
+
 /** node:diagnostics_channel channels, one per outcome. */
 export const channels = {
   accept: channel('wsgate:handshake:accept'),
   reject: channel('wsgate:handshake:reject'),
   abort: channel('wsgate:handshake:abort'),
+  close: channel('wsgate:connection:close'),
 } as const;
 
 export interface EventOptions {
-  onEvent?: ((event: HandshakeEvent) => void) | undefined;
+  /** Every handshake's outcome, and every accepted connection's close. */
+  onEvent?: ((event: GateEvent) => void) | undefined;
   onError?: ((error: unknown, request: UpgradeRequest) => void) | undefined;
   /** One line on stderr per refused handshake. Default: on unless NODE_ENV is `production` or `test`. */
   logRejections?: boolean | undefined;
@@ -74,6 +95,22 @@ export class GateEvents {
       // The path without its query: a query may carry a token.
       const path = route ?? (request.url ?? '').split('?')[0];
       console.warn(`wsgate: refused ${status} ${code} ${path} (${transport}, ${durationMs.toFixed(1)} ms)`);
+    }
+  }
+
+  /** Whether anybody observes closes: else no close event is built. */
+  get observesCloses(): boolean {
+    return this.#onEvent !== undefined || channels.close.hasSubscribers;
+  }
+
+  publishClose(event: ConnectionCloseEvent): void {
+    if (channels.close.hasSubscribers) channels.close.publish(event);
+    const onEvent = this.#onEvent;
+    if (onEvent === undefined) return;
+    try {
+      onEvent(event);
+    } catch (error) {
+      this.report(error, event.request);
     }
   }
 

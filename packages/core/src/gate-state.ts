@@ -7,6 +7,8 @@ import type { Http2Session } from 'node:http2';
 import type { WebSocket } from 'ws';
 import { type EventOptions, GateEvents } from './events.js';
 import type { UpgradeRequest } from './facts.js';
+import { Registry } from './lifecycle/registry.js';
+import { type RevocationChannel, Revoker } from './lifecycle/revocation.js';
 import type { CookieParser } from './policy/cookies.js';
 import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from './policy/host.js';
 import { type Rejection, reject } from './rejection.js';
@@ -21,6 +23,11 @@ export interface GateOptions extends RouteOptions<unknown>, EventOptions {
   /** Secrets for signed cookies; the first signs, all verify (rotation). */
   cookieSecret?: string | readonly string[];
   parseCookies?: CookieParser;
+  /**
+   * Carries `gate.revoke` to every process's gate (e.g. `createRedisChannel({ client })` from
+   * @wsgate/redis). Without one, a revocation closes this process's connections only.
+   */
+  revocationChannel?: RevocationChannel;
 }
 
 const DEFAULT_MAX_PENDING = 1024;
@@ -33,13 +40,14 @@ export class GateState {
   readonly handshakeTimeout: number;
   readonly cookies: CookieSource;
   readonly events: GateEvents;
-  readonly sockets = new Set<WebSocket>();
+  /** The open connections, their keys, heartbeats and expiries. */
+  readonly registry: Registry;
+  readonly revoker: Revoker;
   /** HTTP/2 sessions the gate took a stream on: `close()` ends them (Node 20's `server.close()` does not). */
   readonly sessions = new Set<Http2Session>();
   pending = 0;
   closing = false;
-  /** One 'close' listener for every socket of this gate: `this` is the socket that closed. */
-  readonly #untrack: (this: WebSocket) => void;
+  draining = false;
 
   constructor(options: GateOptions) {
     this.options = options;
@@ -54,10 +62,12 @@ export class GateState {
       parser: options.parseCookies,
     };
     this.events = new GateEvents(options);
-    const sockets = this.sockets;
-    this.#untrack = function untrack(this: WebSocket) {
-      sockets.delete(this);
-    };
+    this.registry = new Registry(this.events);
+    this.revoker = new Revoker(this.registry, options.revocationChannel);
+  }
+
+  get sockets(): ReadonlySet<WebSocket> {
+    return this.registry.sockets;
   }
 
   /**
@@ -76,11 +86,6 @@ export class GateState {
     if (this.closing) return reject.shuttingDown;
     if (this.pending >= this.maxPending) return reject.overloaded;
     return undefined;
-  }
-
-  track(socket: WebSocket): void {
-    this.sockets.add(socket);
-    socket.on('close', this.#untrack);
   }
 
   trackSession(session: Http2Session | undefined): void {

@@ -1,5 +1,11 @@
 export type { FrameOptions, PerMessageDeflateOptions } from './engine/ws.js';
-export { channels, type HandshakeEvent } from './events.js';
+export {
+  type CloseCause,
+  type ConnectionCloseEvent,
+  channels,
+  type GateEvent,
+  type HandshakeEvent,
+} from './events.js';
 export type { FrameworkView, TransportName, UpgradeRequest } from './facts.js';
 export { createGate, Gate, type GateOptions } from './gate.js';
 export { type ExtensionOffer, parseExtensions } from './handshake/extensions.js';
@@ -7,6 +13,22 @@ export { acceptKey, checkOpeningHandshake, type HandshakeRequest } from './hands
 export { negotiateSubprotocol, parseSubprotocols, type SubprotocolSelector } from './handshake/subprotocol.js';
 export { WsgateTypeError } from './http/fields.js';
 export type { HeaderLines } from './http/raw-headers.js';
+export { type CloseCodeName, CloseCodes, mayReconnect } from './lifecycle/close-codes.js';
+export type { DrainOptions, DrainProgress, DrainResult } from './lifecycle/drain.js';
+export type {
+  ConnectionKeys,
+  HeartbeatOptions,
+  Instant,
+  LifetimeOptions,
+} from './lifecycle/lifetime-options.js';
+export {
+  parseRevocationMessage,
+  type Revocation,
+  type RevocationChannel,
+  type RevocationKey,
+  type RevocationMessage,
+  type RevokeOptions,
+} from './lifecycle/revocation.js';
 export { type CookieParser, parseCookieHeader, RequestCookies, signCookie, unsignCookie } from './policy/cookies.js';
 export { fetchMetadataAllows } from './policy/fetch-metadata.js';
 export { allowHosts, defaultHostPolicy, type HostPolicy, loopbackHosts, parseHost } from './policy/host.js';

@@ -19,6 +19,11 @@ const ROUTE_OPTIONS = {
   rateLimits: 'an array of rate limits (rateLimitPerIp, rateLimitPerKey)',
   legacy: "an array of legacy handshakes, e.g. ['hixie-76']",
   onUpgrade: 'a function (upgrade) => context | upgrade.reject(...)',
+  keys: 'a function (context) => an array of keys or a record such as { user, session }',
+  expiresAt: 'a function (context) => epoch milliseconds or a Date',
+  refresh: 'a function (context, expiredAt) => a later instant (or a promise of one)',
+  refreshGrace: 'a number of milliseconds',
+  heartbeat: 'false or { interval, timeout } in milliseconds',
 } as const;
 
 const GATE_OPTIONS = {
@@ -30,6 +35,7 @@ const GATE_OPTIONS = {
   onEvent: 'a function (event) => void',
   onError: 'a function (error, request) => void',
   logRejections: 'a boolean',
+  revocationChannel: 'a RevocationChannel ({ publish, subscribe }), e.g. createRedisChannel({ client })',
 } as const;
 
 type Where = 'gate' | 'route';
@@ -78,7 +84,14 @@ function valid(name: string, value: unknown): boolean {
       return typeof value === 'string' && value !== '';
     case 'perMessageDeflate':
       return typeof value === 'boolean' || isPlainObject(value);
+    case 'heartbeat':
+      return value === false || isPlainObject(value);
+    case 'revocationChannel': {
+      const channel = value as { publish?: unknown; subscribe?: unknown };
+      return isPlainObject(value) && typeof channel.publish === 'function' && typeof channel.subscribe === 'function';
+    }
     case 'handshakeTimeout':
+    case 'refreshGrace':
     case 'maxPayload':
     case 'maxPending':
       return typeof value === 'number' && Number.isFinite(value) && value >= 0;

@@ -5,6 +5,7 @@
 
 import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from './engine/ws.js';
 import type { SubprotocolSelector } from './handshake/subprotocol.js';
+import { compileLifetime, type Lifetime, type LifetimeOptions } from './lifecycle/lifetime-options.js';
 import { checkRouteOptions } from './options.js';
 import { allowOrigins, type OriginPolicy, sameOrigin } from './policy/origin.js';
 import type { Quota } from './policy/quota.js';
@@ -15,7 +16,7 @@ import type { ConnectionHandler, UpgradeHook } from './upgrade.js';
 export type LegacyHandshake = 'hixie-76';
 
 /** Options that may differ per route; set on the gate, they are every route's defaults. */
-export interface RouteOptions<Context = unknown> {
+export interface RouteOptions<Context = unknown> extends LifetimeOptions<Context> {
   /** Who may open a connection, by Origin. Default `sameOrigin()`. An array is `allowOrigins(array)`. */
   origin?: OriginPolicy | readonly (string | RegExp)[];
   /** A request without Origin: `'allow-without-cookies'` (default: a non-browser client), `'allow'` or `'reject'`. */
@@ -64,6 +65,8 @@ export interface Route<Context = unknown> {
   readonly rateLimits: readonly RateLimit[];
   readonly legacy: readonly LegacyHandshake[];
   readonly onUpgrade: UpgradeHook<Context> | undefined;
+  /** Keys, expiry, heartbeat: the connection after the handshake (lifecycle/). */
+  readonly lifetime: Lifetime<Context>;
   readonly handler: ConnectionHandler<Context>;
 }
 
@@ -102,13 +105,14 @@ export function compileRoute<Context>(
     requireSubprotocol: merged.requireSubprotocol ?? false,
     protocolToken: merged.protocolToken,
     perMessageDeflate: deflate === true ? {} : deflate === false ? undefined : deflate,
-    handshakeTimeout: defaultHandshakeTimeout(merged),
+    handshakeTimeout: defaultHandshakeTimeout(merged as RouteOptions<unknown>),
     // ws's server defaults filled in once here: every connection then hands ws this same object.
     frames: { ...SERVER_SOCKET_DEFAULTS, ...merged.frames, maxPayload: merged.maxPayload ?? DEFAULT_MAX_PAYLOAD },
     quotas: merged.quotas ?? [],
     rateLimits: merged.rateLimits ?? [],
     legacy: merged.legacy ?? [],
     onUpgrade: merged.onUpgrade,
+    lifetime: compileLifetime(merged),
     handler,
   };
 }
