@@ -29,7 +29,7 @@ if (tls) {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     // Open chats close in batches with 1012 "service restart" (the page reconnects); new handshakes get 503.
-    await app.wsgate.gate.drain({ batchSize: 100, intervalMs: 200, deadlineMs: 5_000 });
+    await app.wsgate.gate.drain({ batchSize: 100, intervalMs: 200, deadlineMs: 2_000 });
     await closeServer(server);
   });
 }
