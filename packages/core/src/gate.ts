@@ -8,15 +8,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { type GateOptions, GateState } from './gate-state.js';
-import { isHttp2Server, serveExtendedConnect } from './http2-server.js';
+import type { ConnectionHandler } from './decision/hook.js';
+import { checkGateOptions } from './decision/options.js';
+import { checkRoutePath, compileRoute, type Route, type RouteOptions } from './decision/route.js';
 import { CloseCodes } from './lifecycle/close-codes.js';
 import { type DrainOptions, type DrainResult, drainConnections } from './lifecycle/drain.js';
+import { type GateOptions, GateState } from './lifecycle/gate-state.js';
 import type { Revocation, RevocationKey, RevokeOptions } from './lifecycle/revocation.js';
-import { dispatchConnect, dispatchUpgrade, handleRequest, type UpgradeListener, type UpgradeServer } from './node.js';
-import { checkGateOptions } from './options.js';
-import { checkRoutePath, compileRoute, type Route, type RouteOptions } from './route.js';
-import type { ConnectionHandler } from './upgrade.js';
+import { isHttp2Server, serveExtendedConnect } from './serve/http2-server.js';
+import {
+  dispatchConnect,
+  dispatchUpgrade,
+  handleRequest,
+  type UpgradeListener,
+  type UpgradeServer,
+} from './serve/node-server.js';
 
 export type { GateOptions };
 
@@ -84,7 +90,7 @@ export class Gate {
   /**
    * Serves the routes on a node:http(s) server, or a node:http2 one: HTTP/1.1 upgrades (with allowHTTP1)
    * and HTTP/2 extended CONNECT (RFC 8441) on the same port, through the same policies, hook and handler.
-   * Other requests are served as before: see node.ts. `fallback` takes HTTP/1.1 WebSocket handshakes on
+   * Other requests are served as before: see serve/node-server.ts. `fallback` takes HTTP/1.1 WebSocket handshakes on
    * paths without a route (e.g. a dev server's own upgrade handler).
    *
    * On an HTTP/2 server, attach before `listen`: the server then advertises extended CONNECT in the first
@@ -97,7 +103,7 @@ export class Gate {
       throw new TypeError(`wsgate: attach option "http2" must be a boolean, got ${typeof http2}`);
     }
     server.on('upgrade', (request, socket, head) =>
-      dispatchUpgrade(this, this.#state, this.#routes, server as never, fallback, request, socket, head),
+      dispatchUpgrade(this.#state, this.#routes, server as never, fallback, request, socket, head),
     );
     if (http2 && isHttp2Server(server)) {
       serveExtendedConnect(server, (request) => dispatchConnect(this.#state, this.#routes, request));
@@ -108,7 +114,7 @@ export class Gate {
   /** The 'upgrade' listener itself, for servers wired by hand. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const server = (socket as Duplex & { server?: unknown }).server;
-    dispatchUpgrade(this, this.#state, this.#routes, server as never, undefined, request, socket, head);
+    dispatchUpgrade(this.#state, this.#routes, server as never, undefined, request, socket, head);
   }
 
   /**

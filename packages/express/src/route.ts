@@ -114,7 +114,7 @@ export function websocketRoute(
       return;
     }
     const { handshake } = upgrade;
-    const view = new ExpressView(req, handshake.transport.wire, upgrade.response as ServerResponse);
+    const view = new ExpressView(req, upgrade.response as ServerResponse);
     // Synchronous unless a policy is not: then the route's middleware runs in this same turn.
     const admitted = admit(handshake, routeFor(gate), view);
     if (admitted === true) next();

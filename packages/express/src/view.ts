@@ -5,40 +5,31 @@
  */
 
 import type { ServerResponse } from 'node:http';
-import { type FrameworkView, hasHeader, type WireFacts } from '@wsgate/core/adapter';
+import type { FrameworkView } from '@wsgate/core/adapter';
 import type { Request } from 'express';
 
 /**
  * Express gives each request and response a new prototype (its init middleware), after which every property
- * read on them misses V8's inline caches (`node --log-ic`: a runtime lookup per read, per handshake). So what
- * the wire already says is taken from there, and Express is asked only where its answer can differ.
+ * read on them misses V8's inline caches (`node --log-ic`: a runtime lookup per read, per handshake). So the
+ * core takes what the wire already says from there, and asks Express only where its answer can differ.
  */
 export class ExpressView implements FrameworkView {
   readonly #req: Request;
-  readonly #wire: WireFacts;
   readonly #response: ServerResponse;
 
-  constructor(req: Request, wire: WireFacts, response: ServerResponse) {
+  constructor(req: Request, response: ServerResponse) {
     this.#req = req;
-    this.#wire = wire;
     this.#response = response;
   }
 
-  /**
-   * Express's scheme differs from the connection's own only through a trusted X-Forwarded-Proto: without
-   * that header, undefined says "the wire's" (and `req.secure` would consult the trust function with the
-   * peer's address, a system call, for nothing).
-   */
-  get secure(): boolean | undefined {
-    return hasHeader(this.#wire.headers, 'x-forwarded-proto') ? this.#req.secure : undefined;
+  /** Asked by the core only when the request carries X-Forwarded-Proto (`RequestSite`). */
+  get secure(): boolean {
+    return this.#req.secure;
   }
 
-  /**
-   * Express's host differs from the Host header (which the core has checked already) only through a trusted
-   * X-Forwarded-Host: without that header, undefined says "the wire's", and Express is not asked.
-   */
+  /** Asked by the core only when the request carries X-Forwarded-Host (`RequestSite`). */
   get host(): string | undefined {
-    return hasHeader(this.#wire.headers, 'x-forwarded-host') ? hostOf(this.#req) : undefined;
+    return hostOf(this.#req);
   }
 
   get ip(): string | undefined {

@@ -20,10 +20,12 @@ export class FastifyView implements FrameworkView {
     this.#reply = reply;
   }
 
+  /** Asked by the core only when the request carries X-Forwarded-Proto (`RequestSite`). */
   get secure(): boolean {
     return this.#request.protocol === 'https';
   }
 
+  /** Asked by the core only when the request carries X-Forwarded-Host (`RequestSite`). */
   get host(): string | undefined {
     return this.#request.host || undefined;
   }

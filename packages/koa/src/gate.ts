@@ -163,7 +163,7 @@ export class KoaGate<AppContext = undefined> {
       }
       (ctx.req as WithContext)[kContext] = ctx;
       const route = routeFor(labelOf(ctx, path)) as Route<unknown>;
-      const view = new KoaView(ctx, handshake.transport.wire);
+      const view = new KoaView(ctx);
       // From a refusal on, the core has answered on the socket: Koa must write nothing. Awaited only when
       // a policy is async, so that a synchronous admission costs no turn of the microtask queue.
       const admitted = admit(handshake, route, view);

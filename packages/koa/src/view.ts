@@ -4,36 +4,30 @@
  */
 
 import { parseCookieHeader } from '@wsgate/core';
-import { type FrameworkView, hasHeader, type WireFacts } from '@wsgate/core/adapter';
+import type { FrameworkView } from '@wsgate/core/adapter';
 import type Koa from 'koa';
 
 type Context = Koa.ParameterizedContext;
 
 export class KoaView implements FrameworkView {
   readonly #ctx: Context;
-  readonly #wire: WireFacts;
 
-  constructor(ctx: Context, wire: WireFacts) {
+  constructor(ctx: Context) {
     this.#ctx = ctx;
-    this.#wire = wire;
+  }
+
+  /** Asked by the core only when the request carries X-Forwarded-Proto (`RequestSite`). */
+  get secure(): boolean {
+    return this.#ctx.secure;
   }
 
   /**
-   * Koa's scheme differs from the connection's own only through X-Forwarded-Proto under `app.proxy`: without
-   * that header, undefined says "the wire's", and Koa is not asked.
-   */
-  get secure(): boolean | undefined {
-    return hasHeader(this.#wire.headers, 'x-forwarded-proto') ? this.#ctx.secure : undefined;
-  }
-
-  /**
-   * Koa's host differs from the Host header or :authority (which the core has checked already) only through
-   * X-Forwarded-Host under `app.proxy`: otherwise undefined says "the wire's", and Koa is not asked.
+   * Asked by the core only when the request carries X-Forwarded-Host (`RequestSite`): Koa forwards it only under
+   * `app.proxy`; otherwise undefined says "the Host header, already checked".
    */
   get host(): string | undefined {
     const ctx = this.#ctx;
-    if (!ctx.app.proxy || !hasHeader(this.#wire.headers, 'x-forwarded-host')) return undefined;
-    return ctx.host || undefined;
+    return ctx.app.proxy ? ctx.host || undefined : undefined;
   }
 
   get ip(): string | undefined {

@@ -14,7 +14,7 @@ describe.each([
   { name: 'express', readmes: ['../README.md', '../../express/README.md'] },
   { name: 'koa', readmes: ['../README.md', '../../koa/README.md'] },
   { name: 'fastify', readmes: ['../README.md', '../../fastify/README.md'] },
-  { name: 'core', readmes: ['../README.md'] },
+  { name: 'core', readmes: ['../README.md', '../../core/README.md'] },
 ])('the $name example', ({ name, readmes }) => {
   const file = read(`./readme/${name}.test.ts`).replace("'../../src/index.js'", "'@wsgate/testing'");
   it.each(readmes)('is in %s, as it is in test/readme', (readme) => {

@@ -4,7 +4,7 @@
  * gives the socket to a server-side `ws.WebSocket` for frames.
  *
  * ws APIs used — public: `WebSocket`, `WebSocket.PerMessageDeflate`, `WebSocket.extension.format`.
- * Internal (pinned to ws ^8.23, guarded by test/ws-contract.test.ts): `new WebSocket(null, undefined, opts)`
+ * Internal (pinned to ws ^8.23, guarded by test/engine/ws-contract.test.ts): `new WebSocket(null, undefined, opts)`
  * builds a server-side socket, `websocket.setSocket(socket, head, opts)` attaches it, and
  * `websocket._protocol` / `websocket._extensions` carry the negotiated protocol and extension — exactly
  * what `WebSocketServer.completeUpgrade` does.
@@ -14,8 +14,8 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type WebSocketType from 'ws';
 import type { PerMessageDeflateOptions } from 'ws';
-import type { ExtensionOffer } from '../handshake/extensions.js';
-import { acceptableDeflateOffers } from '../handshake/permessage-deflate.js';
+import type { ExtensionOffer } from '../protocol/extensions.js';
+import { acceptableDeflateOffers } from '../protocol/permessage-deflate.js';
 
 // The CommonJS entry carries PerMessageDeflate and extension; the ESM wrapper does not.
 const WebSocket = createRequire(import.meta.url)('ws') as typeof WebSocketType & WsInternals;

@@ -110,3 +110,6 @@ const HOP_BY_HOP = new Set(['proxy-connection', 'te', 'trailer']);
 function isCarried(lower: string): boolean {
   return !lower.startsWith('content-') && !HOP_BY_HOP.has(lower) && !isOwnedField('handshake', lower);
 }
+
+/** One header line, as the caller gave it: name and value(s). */
+export type HeaderFields = Readonly<Record<string, string | number | readonly string[] | undefined>>;

@@ -5,8 +5,8 @@
  * of in the same second. Whatever is still open at `deadlineMs` is terminated.
  */
 
-import type { CloseCause } from '../events.js';
 import { CloseCodes, checkCloseCode, checkCloseReason } from './close-codes.js';
+import type { CloseCause } from './events.js';
 import type { Registry, Tracked } from './registry.js';
 
 export interface DrainOptions {

@@ -5,7 +5,7 @@
  * whatever it later says. One timer per connection that has an expiry, none for the others.
  */
 
-import { isPromise } from '../promise.js';
+import { isPromise } from '../util/is-promise.js';
 import { CloseCodes } from './close-codes.js';
 import { MAX_TIMER_MS, millisOf } from './lifetime-options.js';
 import type { Registry, Tracked } from './registry.js';

@@ -7,9 +7,9 @@
  */
 
 import type { WebSocket } from 'ws';
-import type { CloseCause, GateEvents } from '../events.js';
-import type { TransportName, UpgradeRequest } from '../facts.js';
-import type { Route } from '../route.js';
+import type { Route } from '../decision/route.js';
+import type { TransportName, UpgradeRequest } from '../protocol/request.js';
+import type { CloseCause, GateEvents } from './events.js';
 import { scheduleExpiry } from './expiry.js';
 import { HeartbeatSweep } from './heartbeat.js';
 import { keysOf } from './lifetime-options.js';

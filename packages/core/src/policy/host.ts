@@ -7,7 +7,7 @@
  * that name. RFC 9110 §7.2: Host carries the target URI's authority, RFC 3986 §3.2 without userinfo.
  */
 
-import type { UpgradeRequest } from '../facts.js';
+import type { UpgradeRequest } from '../protocol/request.js';
 import { memoize } from './memo.js';
 
 /** Returns true to allow. `host` is the single Host header value, e.g. 'example.com:8080'. */

@@ -6,8 +6,8 @@
  * Origin is how a server refuses cross-site WebSocket hijacking.
  */
 
-import type { UpgradeRequest } from '../facts.js';
-import { isPromise } from '../promise.js';
+import type { UpgradeRequest } from '../protocol/request.js';
+import { isPromise } from '../util/is-promise.js';
 import { isIPLiteral, isSubdomainOf, parseHost } from './host.js';
 import { memoize } from './memo.js';
 

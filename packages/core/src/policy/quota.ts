@@ -5,8 +5,8 @@
  * stores.ts are this process's memory (the default) or a shared one such as `@wsgate/redis`.
  */
 
-import type { UpgradeRequest } from '../facts.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from '../protocol/rejection.js';
+import type { UpgradeRequest } from '../protocol/request.js';
 import { MemoryLeaseStore } from './memory-stores.js';
 import {
   applicationKey,

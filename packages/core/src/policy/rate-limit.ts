@@ -4,8 +4,8 @@
  * little as possible; the answer is 429 RATE_LIMITED with Retry-After.
  */
 
-import type { UpgradeRequest } from '../facts.js';
-import { type Rejection, reject } from '../rejection.js';
+import { type Rejection, reject } from '../protocol/rejection.js';
+import type { UpgradeRequest } from '../protocol/request.js';
 import { MemoryRateStore } from './memory-stores.js';
 import {
   applicationKey,

@@ -5,8 +5,8 @@
  * STORE_UNAVAILABLE) or `'fail-open'` (admit as if the limit had room).
  */
 
-import { describe } from '../options.js';
-import { isPromise } from '../promise.js';
+import { describe } from '../util/describe.js';
+import { isPromise } from '../util/is-promise.js';
 
 export type OnStoreError = 'fail-open' | 'fail-closed';
 

@@ -5,7 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isHixie76Request } from '../handshake/hixie76.js';
+import { isHixie76Request } from '../protocol/hixie76.js';
 import { Hixie76Transport } from './hixie76.js';
 import { Http1Transport } from './http1.js';
 import type { Transport } from './transport.js';

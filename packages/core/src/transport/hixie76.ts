@@ -12,9 +12,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Accept } from '../decision.js';
+import type { Accept } from '../decision/decide.js';
+import type { RequestSite } from '../decision/facts.js';
+import type { Route } from '../decision/route.js';
 import { Hixie76Socket } from '../engine/hixie76.js';
-import type { RequestSite } from '../facts.js';
+import { singleHeader } from '../http/raw-headers.js';
 import {
   HIXIE76_KEY3_LENGTH,
   HIXIE76_STATUS_LINE,
@@ -23,7 +25,8 @@ import {
   hixie76Keys,
   hixie76Location,
   hixie76OwnFields,
-} from '../handshake/hixie76.js';
+} from '../protocol/hixie76.js';
+import { Rejection } from '../protocol/rejection.js';
 import {
   checkConnection,
   checkHostPresent,
@@ -31,12 +34,9 @@ import {
   checkMethod,
   checkNoBody,
   checkUpgrade,
-} from '../handshake/rfc6455.js';
-import { singleHeader } from '../http/raw-headers.js';
-import { closeAfterFlush, formatAcceptance, formatRejection } from '../http/response.js';
-import { Rejection } from '../rejection.js';
-import type { Route } from '../route.js';
+} from '../protocol/rfc6455.js';
 import { absoluteFormAuthority, Http1Wire } from './http1.js';
+import { closeAfterFlush, formatAcceptance, formatRejection } from './http1-head.js';
 import { PendingSocket } from './pending-socket.js';
 import type { Transport } from './transport.js';
 

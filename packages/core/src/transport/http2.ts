@@ -10,15 +10,16 @@
 
 import type { Http2ServerRequest, ServerHttp2Stream } from 'node:http2';
 import type { WebSocket } from 'ws';
-import type { Accept } from '../decision.js';
+import type { Accept } from '../decision/decide.js';
+import type { RequestSite, WireFacts } from '../decision/facts.js';
+import type { Route } from '../decision/route.js';
 import { startWebSocket } from '../engine/ws.js';
-import type { RequestSite, TransportName, WireFacts } from '../facts.js';
-import { type ConnectRequest, checkExtendedConnect } from '../handshake/rfc8441.js';
-import { h2HeaderBlock, h2RejectionBlock } from '../http/h2-headers.js';
 import type { HeaderLines } from '../http/raw-headers.js';
-import { Rejection } from '../rejection.js';
-import type { Route } from '../route.js';
+import { Rejection } from '../protocol/rejection.js';
+import type { TransportName } from '../protocol/request.js';
+import { type ConnectRequest, checkExtendedConnect } from '../protocol/rfc8441.js';
 import { adaptStreamForWebSocket } from './h2-socket.js';
+import { h2HeaderBlock, h2RejectionBlock } from './http2-head.js';
 import type { Transport } from './transport.js';
 
 /** The facts of an extended CONNECT. */

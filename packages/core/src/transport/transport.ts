@@ -5,10 +5,11 @@
  */
 
 import type { WebSocket } from 'ws';
-import type { Accept } from '../decision.js';
-import type { RequestSite, TransportName, UpgradeRequest, WireFacts } from '../facts.js';
-import type { Rejection } from '../rejection.js';
-import type { Route } from '../route.js';
+import type { Accept } from '../decision/decide.js';
+import type { RequestSite, WireFacts } from '../decision/facts.js';
+import type { Route } from '../decision/route.js';
+import type { Rejection } from '../protocol/rejection.js';
+import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 
 export interface Transport {
   readonly name: TransportName;
