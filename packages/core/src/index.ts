@@ -18,7 +18,7 @@ export {
 // A connection's lifetime: its keys, revocation (local or over a channel), expiry, heartbeats, draining.
 export { type CloseCodeName, CloseCodes, mayReconnect } from './lifecycle/close-codes.js';
 export type { DrainOptions, DrainProgress, DrainResult } from './lifecycle/drain.js';
-export type { ConnectionKeys, HeartbeatOptions, Instant, LifetimeOptions } from './lifecycle/lifetime-options.js';
+export type { ConnectionKeys, HeartbeatOptions, Instant, LifetimeOptions } from './decision/lifetime-options.js';
 export {
   parseRevocationMessage,
   type Revocation,

@@ -4,12 +4,12 @@
  */
 
 import { type FrameOptions, type PerMessageDeflateOptions, SERVER_SOCKET_DEFAULTS } from '../engine/ws.js';
-import { compileLifetime, type Lifetime, type LifetimeOptions } from '../lifecycle/lifetime-options.js';
 import { allowOrigins, type OriginPolicy, sameOrigin } from '../policy/origin.js';
 import type { Quota } from '../policy/quota.js';
 import type { RateLimit } from '../policy/rate-limit.js';
 import type { SubprotocolSelector } from '../protocol/subprotocol.js';
 import type { ConnectionHandler, UpgradeHook } from './hook.js';
+import { compileLifetime, type Lifetime, type LifetimeOptions } from './lifetime-options.js';
 import { checkRouteOptions } from './options.js';
 
 /** Legacy handshakes a route may accept besides RFC 6455 (off unless listed). */

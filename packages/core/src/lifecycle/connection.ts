@@ -10,7 +10,7 @@ import type { Route } from '../decision/route.js';
 import { isPromise } from '../util/is-promise.js';
 import { CloseCodes } from './close-codes.js';
 import type { Handshake } from './pending-handshake.js';
-import type { Tracked } from './registry.js';
+import type { Tracked } from './tracked.js';
 
 export function startConnection<Context>(handshake: Handshake, route: Route<Context>, accepted: Accept<Context>): void {
   const { gate, transport } = handshake;

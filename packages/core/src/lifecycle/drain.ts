@@ -7,7 +7,8 @@
 
 import { CloseCodes, checkCloseCode, checkCloseReason } from './close-codes.js';
 import type { CloseCause } from './events.js';
-import type { Registry, Tracked } from './registry.js';
+import type { Registry } from './registry.js';
+import type { Tracked } from './tracked.js';
 
 export interface DrainOptions {
   /** Connections closed per batch. Default 1 000. */

@@ -5,12 +5,12 @@
  * whatever it later says. One timer per connection that has an expiry, none for the others.
  */
 
+import { MAX_TIMER_MS, millisOf } from '../decision/lifetime-options.js';
 import { isPromise } from '../util/is-promise.js';
 import { CloseCodes } from './close-codes.js';
-import { MAX_TIMER_MS, millisOf } from './lifetime-options.js';
-import type { Registry, Tracked } from './registry.js';
+import type { ConnectionCloser, Tracked } from './tracked.js';
 
-export function scheduleExpiry(registry: Registry, entry: Tracked, instant: unknown): void {
+export function scheduleExpiry(registry: ConnectionCloser, entry: Tracked, instant: unknown): void {
   const at = millisOf(instant);
   if (Number.isNaN(at)) {
     expire(registry, entry);
@@ -28,12 +28,12 @@ export function scheduleExpiry(registry: Registry, entry: Tracked, instant: unkn
   ).unref();
 }
 
-function expire(registry: Registry, entry: Tracked): void {
+function expire(registry: ConnectionCloser, entry: Tracked): void {
   entry.timer = undefined;
   registry.end(entry, 'expired', CloseCodes.expired, 'expired');
 }
 
-function refreshOrExpire(registry: Registry, entry: Tracked, expiredAt: number): void {
+function refreshOrExpire(registry: ConnectionCloser, entry: Tracked, expiredAt: number): void {
   const { refresh, refreshGrace } = entry.route.lifetime;
   if (refresh === undefined || !isOpen(entry)) {
     expire(registry, entry);

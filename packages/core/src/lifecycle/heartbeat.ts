@@ -5,8 +5,8 @@
  * terminated connection's 'close' follows at once, and with it the release of its quota leases.
  */
 
-import type { Heartbeat } from './lifetime-options.js';
-import type { Tracked } from './registry.js';
+import type { Heartbeat } from '../decision/lifetime-options.js';
+import type { Tracked } from './tracked.js';
 
 export class HeartbeatSweep {
   readonly #members = new Set<Tracked>();

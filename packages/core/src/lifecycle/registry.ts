@@ -7,30 +7,13 @@
  */
 
 import type { WebSocket } from 'ws';
+import { keysOf } from '../decision/lifetime-options.js';
 import type { Route } from '../decision/route.js';
 import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 import type { CloseCause, GateEvents } from './events.js';
 import { scheduleExpiry } from './expiry.js';
 import { HeartbeatSweep } from './heartbeat.js';
-import { keysOf } from './lifetime-options.js';
-
-export interface Tracked {
-  readonly socket: WebSocket;
-  readonly route: Route<unknown>;
-  readonly transport: TransportName;
-  readonly request: UpgradeRequest;
-  readonly context: unknown;
-  readonly started: number;
-  readonly keys: readonly string[];
-  /** Set by the first close the gate starts; undefined while the gate has not closed it. */
-  cause: CloseCause | undefined;
-  /** The code the gate sent with that close. */
-  sentCode: number | undefined;
-  /** A ping went out and no pong came back yet. */
-  awaitingPong: boolean;
-  /** The expiry timer, or the refresh's grace timer. */
-  timer: NodeJS.Timeout | undefined;
-}
+import type { Tracked } from './tracked.js';
 
 /** Close codes a peer (or ws, for the peer) uses for a broken connection rather than a goodbye. */
 const ERROR_CODES = new Set([1002, 1003, 1007, 1009, 1010, 1011, 1014, 1015]);
