@@ -162,7 +162,7 @@ for (const example of list) {
 
         // Alice sees bob's four handshakes (his chat, his probe, his two sockets), none of them as hers.
         await alicePage.waitForFunction(
-          (count) => document.querySelectorAll('#gate-log .entry').length >= count,
+          (count) => document.querySelectorAll('#gate-log .entry:not(.closed)').length >= count,
           before + 4,
         );
         const bobs = (await gateLogLines(alicePage)).slice(0, 4).sort();
