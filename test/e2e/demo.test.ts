@@ -96,7 +96,7 @@ for (const example of list) {
         await waitForGateLog(page, /^401 REJECTED \/chat http\/1\.1 you · no session$/);
         await waitForGateLog(page, /^400 NO_SUBPROTOCOL \/chat http\/1\.1 you · unknown subprotocol$/);
         await waitForGateLog(page, /^503 HANDSHAKE_TIMEOUT \/slow http\/1\.1 you · slow hook$/);
-        await waitForText(page, '#counts', /^\d+ accepted · \d+ refused$/);
+        await waitForText(page, '#counts', /^\d+ accepted · \d+ refused( · \d+ closed)?$/);
         await screenshot(page, `demo-${example.name}`);
 
         // Narrow: one column, nothing wider than the screen.
