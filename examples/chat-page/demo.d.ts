@@ -1,13 +1,13 @@
 // Types for the demo's additions: the gate log, the probe frame, the slow route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { HandshakeEvent, RouteOptions, UpgradeHook } from '@wsgate/core';
+import type { GateEvent, RouteOptions, UpgradeHook } from '@wsgate/core';
 
 export function probePage(): string;
 
 /** The demo's gate log: `record` is fed by the gate's `onEvent`; `stream` serves GET /gate-log. */
 export interface GateLog {
-  record(event: HandshakeEvent): void;
+  record(event: GateEvent): void;
   stream(request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse): void;
   close(): void;
   readonly viewers: number;

@@ -1,4 +1,4 @@
-// What of a handshake may reach the demo page's gate log. A HandshakeEvent carries the whole request (its
+// What of a handshake (or a connection's close) may reach the demo page's gate log. A HandshakeEvent carries the whole request (its
 // cookies, its query, a bearer token in Sec-WebSocket-Protocol); a line on the page carries the gate's decision
 // and nothing the client sent, except the number of an attempt, and that only to the page that made it.
 
@@ -31,7 +31,8 @@ function queryOf(url) {
 }
 
 const TRANSPORTS = new Set(['http/1.1', 'h2', 'hixie-76']);
-const OUTCOMES = new Set(['accept', 'reject', 'abort']);
+const OUTCOMES = new Set(['accept', 'reject', 'abort', 'close']);
+const CAUSES = new Set(['client', 'revoked', 'expired', 'heartbeat', 'drain', 'error', 'shutdown']);
 
 /**
  * The entry the server keeps for one HandshakeEvent: the decision's fields, copied one by one (never the event
@@ -49,6 +50,11 @@ export function gateEntry(event, seq, at) {
     route: typeof event.route === 'string' && /^\/[\w\-./:*]{0,100}$/.test(event.route) ? event.route : null,
     transport: TRANSPORTS.has(event.transport) ? event.transport : 'http/1.1',
     ms: Number.isFinite(event.durationMs) ? Math.round(event.durationMs * 10) / 10 : null,
+    // A connection's close (ConnectionCloseEvent): why, and the WebSocket close code.
+    ...(event.outcome === 'close' && {
+      cause: CAUSES.has(event.cause) ? event.cause : 'client',
+      closeCode: Number.isInteger(event.closeCode) ? event.closeCode : null,
+    }),
     viewer: owner?.viewer,
     attempt: owner?.attempt,
   };

@@ -1,5 +1,5 @@
 // Types for the shared plain-JS page and room.
-import type { HandshakeEvent, HostPolicy } from '@wsgate/core';
+import type { GateEvent, HostPolicy } from '@wsgate/core';
 import type { WebSocket } from 'ws';
 
 export function loginPage(): string;
@@ -13,5 +13,5 @@ export function createRoom(): Room;
 export function transportOf(request: { httpVersionMajor: number }): 'h2' | 'http/1.1';
 export function listenAddress(env?: NodeJS.ProcessEnv): { host: string; port: number };
 export function exampleHosts(listenHost: string): HostPolicy;
-export function logHandshake(event: HandshakeEvent): void;
+export function logHandshake(event: GateEvent): void;
 export function sessionSecret(env?: NodeJS.ProcessEnv): string;

@@ -87,8 +87,13 @@ export function sessionSecret(env = process.env) {
   return randomBytes(32).toString('hex');
 }
 
-/** The examples' `onEvent`: one line on stderr per refused or aborted handshake, e.g. `wsgate reject ORIGIN_FORBIDDEN 403 /chat`. */
+/**
+ * The examples' `onEvent`: one line on stderr per refused or aborted handshake, e.g. `wsgate reject
+ * ORIGIN_FORBIDDEN 403 /chat`, and per connection the server closed, e.g. `wsgate close revoked 4001 /chat`.
+ */
 export function logHandshake(event) {
-  if (event.outcome !== 'accept')
+  if (event.outcome === 'close') {
+    if (event.cause !== 'client') console.error(`wsgate close ${event.cause} ${event.closeCode} ${event.route}`);
+  } else if (event.outcome !== 'accept')
     console.error(`wsgate ${event.outcome} ${event.code} ${event.status ?? '-'} ${event.route ?? '-'}`);
 }

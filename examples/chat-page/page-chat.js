@@ -12,6 +12,19 @@ export const chatAdvice = {
   SHUTTING_DOWN: 'the server is shutting down.',
 };
 
+/**
+ * Why an open chat was closed, by close code (@wsgate/core's CloseCodes): 4000–4999 mean the session ended —
+ * the page does not reconnect without a new login; 1001, 1006, 1012 and 1013 mean "reconnect elsewhere or later",
+ * which it does after a short random delay (so that a drained server's clients do not all come back at once).
+ */
+export const closeAdvice = {
+  4001: 'your session was closed: you logged out in another tab.',
+  4002: 'your session expired.',
+  1001: 'the server went away.',
+  1012: 'the server is restarting.',
+  1013: 'the server asked to try again later.',
+};
+
 /** `advice` is `chatAdvice`, passed in: the function's source runs in the page, without this module. */
 export function chatClient(gateLog, advice) {
   const $ = (id) => document.getElementById(id);
@@ -51,6 +64,28 @@ export function chatClient(gateLog, advice) {
     $('refusal').hidden = false;
   }
 
+  // A close after the socket opened: the session ended (4000–4999: say why, offer the login, never retry),
+  // or the server is going (reconnect shortly), or a plain close.
+  function ended(event) {
+    const why = advice.closed[event.code];
+    if (event.code >= 4000 && event.code <= 4999) {
+      setStatus('session ended', 'bad');
+      $('facts').hidden = true;
+      $('why').textContent = `closed: ${event.code}`;
+      $('advice').textContent = ` — ${why ?? event.reason ?? 'your session ended.'} Log in again to chat.`;
+      $('refusal').hidden = false;
+      show('note', undefined, why ?? `the server ended the session (${event.code})`);
+      return;
+    }
+    if ([1001, 1006, 1012, 1013].includes(event.code)) {
+      setStatus(`closed (${event.code}): reconnecting…`, 'warn');
+      show('note', undefined, `${why ?? 'the connection was lost.'} Reconnecting…`);
+      setTimeout(connect, 500 + Math.random() * 1500);
+      return;
+    }
+    setStatus(`closed (${event.code})`);
+  }
+
   function connect() {
     const attempt = gateLog.attempt('chat');
     const current = new WebSocket(`${scheme}${location.host}/chat?${attempt.query}`, ['chat.v2', 'chat.v1']);
@@ -77,7 +112,7 @@ export function chatClient(gateLog, advice) {
     };
     current.onclose = async (event) => {
       if (socket !== current) return;
-      if (opened) return setStatus(`closed (${event.code})`);
+      if (opened) return ended(event);
       setStatus('refused?', 'bad');
       refused(await gateLog.outcome(attempt.n, 5000));
     };

@@ -13,7 +13,7 @@ export function gateLogClient() {
   const labels = new Map(); // attempt number -> what made it ("chat", "another origin"...)
   const logged = new Map(); // attempt number -> its entry
   const waiting = new Map(); // attempt number -> resolve
-  const tally = { accepted: 0, refused: 0, dropped: 0 };
+  const tally = { accepted: 0, refused: 0, dropped: 0, closed: 0 };
   let attempts = 0;
   let boot;
 
@@ -24,12 +24,20 @@ export function gateLogClient() {
     return node;
   };
   const kindOf = (entry) =>
-    entry.outcome === 'accept' ? 'ok' : entry.outcome === 'abort' ? 'gone' : entry.status >= 500 ? 'warn' : 'bad';
+    entry.outcome === 'close'
+      ? 'closed'
+      : entry.outcome === 'accept'
+        ? 'ok'
+        : entry.outcome === 'abort'
+          ? 'gone'
+          : entry.status >= 500
+            ? 'warn'
+            : 'bad';
 
   function render(entry, fresh) {
     const item = element('li', `entry ${kindOf(entry)}${fresh ? ' fresh' : ''}`);
     item.dataset.outcome = entry.outcome;
-    item.dataset.code = entry.code ?? 'ACCEPTED';
+    item.dataset.code = entry.outcome === 'close' ? `CLOSED_${entry.cause.toUpperCase()}` : (entry.code ?? 'ACCEPTED');
     const meta = element('span', 'meta');
     meta.append(element('span', 'route', entry.route ?? '(no route)'), element('span', 'badge', entry.transport));
     if (entry.mine) meta.append(element('span', 'mine', `you · ${labels.get(entry.attempt) ?? 'this page'}`));
@@ -37,9 +45,22 @@ export function gateLogClient() {
     time.dateTime = new Date(entry.at).toISOString();
     meta.append(time);
     item.append(
-      element('span', 'status', entry.outcome === 'abort' ? '—' : String(entry.status ?? '')),
-      element('span', 'code', entry.outcome === 'accept' ? 'accepted' : (entry.code ?? entry.outcome)),
-      element('span', 'ms', entry.ms === null ? '' : `${entry.ms.toFixed(1)} ms`),
+      element(
+        'span',
+        'status',
+        entry.outcome === 'abort' ? '—' : String((entry.outcome === 'close' ? entry.closeCode : entry.status) ?? ''),
+      ),
+      element(
+        'span',
+        'code',
+        entry.outcome === 'close'
+          ? `closed: ${entry.cause}`
+          : entry.outcome === 'accept'
+            ? 'accepted'
+            : (entry.code ?? entry.outcome),
+      ),
+      // A close's time is how long the connection lived.
+      element('span', 'ms', entry.ms === null ? '' : lifetimeText(entry)),
       meta,
     );
     list.querySelector('.empty')?.remove();
@@ -47,11 +68,15 @@ export function gateLogClient() {
     while (list.children.length > 200) list.lastElementChild.remove();
   }
 
+  const lifetimeText = (entry) =>
+    entry.outcome === 'close' && entry.ms >= 1000 ? `${(entry.ms / 1000).toFixed(1)} s` : `${entry.ms.toFixed(1)} ms`;
+
   function add(entry, fresh) {
     render(entry, fresh);
-    tally[{ accept: 'accepted', reject: 'refused', abort: 'dropped' }[entry.outcome]]++;
-    counts.textContent = `${tally.accepted} accepted · ${tally.refused} refused${tally.dropped ? ` · ${tally.dropped} dropped` : ''}`;
-    if (!entry.mine) return;
+    tally[{ accept: 'accepted', reject: 'refused', abort: 'dropped', close: 'closed' }[entry.outcome]]++;
+    counts.textContent = `${tally.accepted} accepted · ${tally.refused} refused${tally.dropped ? ` · ${tally.dropped} dropped` : ''}${tally.closed ? ` · ${tally.closed} closed` : ''}`;
+    // An attempt's outcome is its handshake's; its close comes later and settles nothing.
+    if (!entry.mine || entry.outcome === 'close') return;
     logged.set(entry.attempt, entry);
     waiting.get(entry.attempt)?.(entry);
   }

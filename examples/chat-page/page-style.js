@@ -82,6 +82,7 @@ border-left:4px solid var(--gone);border-radius:8px;background:var(--bubble)}
 .entry.bad .status,.entry.bad .code{color:var(--bad)}
 .entry.warn{border-color:var(--warn);background:var(--warn-soft)}
 .entry.warn .status,.entry.warn .code{color:var(--warn)}
+.entry.closed{border-style:dashed;opacity:.85}
 .entry.fresh{animation:fresh 1.2s ease-out}
 @keyframes fresh{from{box-shadow:0 0 0 3px var(--accent)}to{box-shadow:0 0 0 0 transparent}}
 .empty,.divider{color:var(--muted);font-size:.85rem;text-align:center;padding:.5rem}

@@ -2,7 +2,7 @@
 // (no external resource), and each page carries a Content-Security-Policy that allows exactly its own style and
 // scripts, by hash (CSP Level 3 §2.3.1), so no other script can run on it.
 import { createHash } from 'node:crypto';
-import { chatAdvice, chatClient } from './page-chat.js';
+import { chatAdvice, chatClient, closeAdvice } from './page-chat.js';
 import { gateLogClient } from './page-gate-log.js';
 import { probeFrameClient, probesClient } from './page-probes.js';
 import { pageStyle } from './page-style.js';
@@ -48,7 +48,7 @@ export function loginPage() {
 // The scripts are fixed text (nothing from a request goes in them), so their hashes are computed once.
 const chatScript = `(() => {
   const gateLog = (${gateLogClient})();
-  (${chatClient})(gateLog, ${JSON.stringify(chatAdvice)});
+  (${chatClient})(gateLog, ${JSON.stringify({ ...chatAdvice, closed: closeAdvice })});
   (${probesClient})(gateLog);
 })();`;
 

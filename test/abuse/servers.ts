@@ -16,7 +16,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
-import { createGate, type Gate, type HandshakeEvent, type Upgrade } from '@wsgate/core';
+import { createGate, type Gate, type GateEvent, type HandshakeEvent, type Upgrade } from '@wsgate/core';
 import { wsgate as expressGate } from '@wsgate/express';
 import { wsgate as fastifyGate } from '@wsgate/fastify';
 import { koaGate } from '@wsgate/koa';
@@ -91,7 +91,9 @@ function common() {
     onError: (error: unknown) => {
       probe.errors.push(error);
     },
-    onEvent: ({ outcome, code, status, route }: HandshakeEvent) => {
+    onEvent: (event: GateEvent) => {
+      if (event.outcome === 'close') return;
+      const { outcome, code, status, route } = event;
       probe.events.push({ outcome, code, status, route });
     },
   };

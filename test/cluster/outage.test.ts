@@ -68,7 +68,7 @@ describeWithRedis('Redis stopped mid-run', () => {
       gate = createGate({
         logRejections: false,
         onError: (e) => errors.push(e as never),
-        onEvent: (e) => events.push(e),
+        onEvent: (e) => e.outcome !== 'close' && events.push(e),
       });
       const on = { store, storeTimeout: 300 };
       const hook = (upgrade: Upgrade) => ({ user: userOf(upgrade.request) });

@@ -13,8 +13,11 @@
 //   /quota    one connection per `x-quota-key`;  /rate  one handshake per `x-rate-key` per hour
 //   /store    a rate limit whose store fails
 //   /open     missingOrigin 'allow';  /strict  missingOrigin 'reject';  /allowed  origin ['http://allowed.example']
+//   /life     the hook's context { user, session } from `x-user` / `x-session` is the connection's keys; it
+//             expires `x-expires-in` ms after it opened (if given), and `refresh` extends it `x-refreshes` times
+//   /beat     heartbeat every 200 ms (timeout 100 ms), one connection at a time (a quota lease)
 //   /health   an ordinary HTTP route answering `ok` (text/plain); any other path: the app's own 404
-import type { GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
+import type { ConnectionCloseEvent, GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
 import { quotaPerKey, rateLimitPerKey } from '@wsgate/core';
 import type { WebSocket } from 'ws';
 
@@ -61,6 +64,10 @@ export type EventRecord = Pick<HandshakeEvent, 'outcome' | 'code' | 'status' | '
 export interface Probe {
   handled: Handled[];
   events: EventRecord[];
+  /** Every connection's close event. */
+  closes: ConnectionCloseEvent[];
+  /** Calls of /life's refresh. */
+  refreshes: number;
   errors: unknown[];
   /** Requests that reached /slow's middleware, and those whose wait is over. */
   slowStarted: number;
@@ -83,7 +90,9 @@ export type RoutePath =
   | '/store'
   | '/open'
   | '/strict'
-  | '/allowed';
+  | '/allowed'
+  | '/life'
+  | '/beat';
 
 export const ROUTE_PATHS: readonly RoutePath[] = [
   '/ws',
@@ -100,6 +109,8 @@ export const ROUTE_PATHS: readonly RoutePath[] = [
   '/open',
   '/strict',
   '/allowed',
+  '/life',
+  '/beat',
 ];
 
 /** The headers /headers' middleware sets before the route, through each framework's own response API. */
@@ -113,6 +124,13 @@ export const MIDDLEWARE_HEADERS = {
 function header(upgrade: Upgrade, name: string): string | undefined {
   const value = upgrade.request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+interface LifeContext {
+  user: string;
+  session: string;
+  expiresIn: number;
+  refreshes: number;
 }
 
 export interface ContractApp {
@@ -134,14 +152,28 @@ const failingStore = {
 };
 
 export function contractApp(extra: GateOptions = {}): ContractApp {
-  const probe: Probe = { handled: [], events: [], errors: [], slowStarted: 0, slowDone: 0, signals: [] };
+  const probe: Probe = {
+    handled: [],
+    events: [],
+    closes: [],
+    refreshes: 0,
+    errors: [],
+    slowStarted: 0,
+    slowDone: 0,
+    signals: [],
+  };
   const latches = { middleware: new Latch() };
   const gateOptions: GateOptions = {
     logRejections: false,
     onError: (error) => {
       probe.errors.push(error);
     },
-    onEvent: ({ outcome, code, status, route, transport, durationMs }) => {
+    onEvent: (event) => {
+      if (event.outcome === 'close') {
+        probe.closes.push(event);
+        return;
+      }
+      const { outcome, code, status, route, transport, durationMs } = event;
       probe.events.push({ outcome, code, status, route, transport, durationMs });
     },
     ...extra,
@@ -187,6 +219,29 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
     '/open': { missingOrigin: 'allow' },
     '/strict': { missingOrigin: 'reject' },
     '/allowed': { origin: ['http://allowed.example'] },
+    '/life': {
+      onUpgrade: (upgrade) => ({
+        user: header(upgrade, 'x-user') ?? 'anonymous',
+        session: header(upgrade, 'x-session') ?? 'none',
+        expiresIn: Number(header(upgrade, 'x-expires-in') ?? Number.NaN),
+        refreshes: Number(header(upgrade, 'x-refreshes') ?? 0),
+      }),
+      keys: (context) => {
+        const { user, session } = context as LifeContext;
+        return { user, session };
+      },
+      expiresAt: (context) => {
+        const { expiresIn } = context as LifeContext;
+        return Number.isNaN(expiresIn) ? undefined : Date.now() + expiresIn;
+      },
+      refresh: async (context) => {
+        const life = context as LifeContext;
+        probe.refreshes++;
+        return life.refreshes-- > 0 ? Date.now() + life.expiresIn : undefined;
+      },
+      heartbeat: false,
+    },
+    '/beat': { heartbeat: { interval: 200, timeout: 100 }, quotas: [quotaPerKey(1, () => 'beat')] },
   };
   return {
     probe,

@@ -16,6 +16,8 @@ const rejectLine = (code: string, status: number | string, route = '/chat') =>
   new RegExp(`wsgate reject ${code} ${status} ${route}(\\s|$)`);
 
 const list = examples();
+/** The examples whose sessions are server-side, so that logging out revokes the session's sockets. */
+const SERVER_SIDE_SESSIONS = new Set(['express-chat']);
 let browser: Browser | undefined;
 
 beforeAll(async () => {
@@ -111,6 +113,29 @@ for (const example of list) {
         await waitForText(page, '#events', /^error\nclose 1006\n$/);
         await server.waitForLine(rejectLine('ORIGIN_FORBIDDEN', 403), { since, timeoutMs: 5000 });
       });
+
+      // Examples whose sessions live on the server (and can so be revoked): logging out ends the socket.
+      it.skipIf(!SERVER_SIDE_SESSIONS.has(example.name))(
+        "logging out in tab A closes tab B's chat, which says why and does not reconnect",
+        async () => {
+          const context = await newContext();
+          const tabA = await context.newPage();
+          await loginThroughForm(tabA, server.url, 'erin');
+          const tabB = await context.newPage();
+          await tabB.goto(`${server.url}/`);
+          await waitForText(tabB, '#status', 'connected');
+          const since = server.log().length;
+          await tabA.locator('form[action="/logout"] button').first().click();
+          await waitForText(tabB, '#status', 'session ended');
+          await waitForText(tabB, '#advice', /you logged out in another tab/);
+          await waitForText(tabB, '#why', 'closed: 4001');
+          await server.waitForLine(/wsgate close revoked 4001 \/chat/, { since, timeoutMs: 5000 });
+          // No reconnection: the status stays, and the server sees no new handshake.
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          await waitForText(tabB, '#status', 'session ended');
+          expect(server.log().slice(since)).not.toMatch(/wsgate reject/);
+        },
+      );
 
       it('a logged-out page cannot connect (401)', async () => {
         const page = await (await newContext()).newPage();

@@ -22,7 +22,7 @@ const LINE_PARTS = '.status, .code, .meta > :not(time)';
 /** The gate log's entries as a person reads them, newest first: `401 REJECTED /chat http/1.1 you · chat`. */
 export function gateLogLines(page: Page): Promise<string[]> {
   return page.$$eval(
-    '#gate-log .entry',
+    '#gate-log .entry:not(.closed)',
     (items, parts) =>
       items.map((item) => Array.from(item.querySelectorAll(parts), (part) => part.textContent).join(' ')),
     LINE_PARTS,
@@ -34,7 +34,7 @@ export async function waitForGateLog(page: Page, pattern: RegExp, timeoutMs = 10
   try {
     await page.waitForFunction(
       ({ source, parts }) =>
-        Array.from(document.querySelectorAll('#gate-log .entry')).some((item) =>
+        Array.from(document.querySelectorAll('#gate-log .entry:not(.closed)')).some((item) =>
           new RegExp(source).test(Array.from(item.querySelectorAll(parts), (part) => part.textContent).join(' ')),
         ),
       { source: pattern.source, parts: LINE_PARTS },

@@ -96,7 +96,7 @@ for (const example of list) {
         await waitForGateLog(page, /^401 REJECTED \/chat http\/1\.1 you · no session$/);
         await waitForGateLog(page, /^400 NO_SUBPROTOCOL \/chat http\/1\.1 you · unknown subprotocol$/);
         await waitForGateLog(page, /^503 HANDSHAKE_TIMEOUT \/slow http\/1\.1 you · slow hook$/);
-        await waitForText(page, '#counts', /^\d+ accepted · \d+ refused$/);
+        await waitForText(page, '#counts', /^\d+ accepted · \d+ refused( · \d+ closed)?$/);
         await screenshot(page, `demo-${example.name}`);
 
         // Narrow: one column, nothing wider than the screen.
@@ -162,7 +162,7 @@ for (const example of list) {
 
         // Alice sees bob's four handshakes (his chat, his probe, his two sockets), none of them as hers.
         await alicePage.waitForFunction(
-          (count) => document.querySelectorAll('#gate-log .entry').length >= count,
+          (count) => document.querySelectorAll('#gate-log .entry:not(.closed)').length >= count,
           before + 4,
         );
         const bobs = (await gateLogLines(alicePage)).slice(0, 4).sort();

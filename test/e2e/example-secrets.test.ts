@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { signCookie } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { login } from './clients.js';
 import { examples } from './examples.js';
 import { type RunningServer, startServer } from './launcher.js';
 
@@ -60,10 +61,10 @@ describe.each(['node-chat', 'express-chat'])('%s sessions (finding 3)', (name) =
     expect(await handshakeStatus(server.port, { Cookie: `sid=${forged}`, Origin: server.url })).toBe(401);
   });
 
-  it('with SESSION_SECRET, a session signed with it opens the chat', async () => {
+  it('with SESSION_SECRET, a logged-in session opens the chat', async () => {
     const server = await start(name, { SESSION_SECRET: 'a secret of this deployment' });
-    const signed = encodeURIComponent(signCookie('ada', 'a secret of this deployment'));
-    expect(await handshakeStatus(server.port, { Cookie: `sid=${signed}`, Origin: server.url })).toBe(101);
+    const cookie = await login(server.url, 'ada');
+    expect(await handshakeStatus(server.port, { Cookie: cookie, Origin: server.url })).toBe(101);
   });
 });
 

@@ -108,3 +108,17 @@ describe('gateEntry and publicEntry', () => {
     );
   });
 });
+
+describe('a connection close', () => {
+  it('keeps its cause and close code, and nothing else of the request', () => {
+    const request = { url: `/chat?token=secret&attempt=${key}.2`, headers: { cookie: 'sid=secret' } };
+    const close = { outcome: 'close', cause: 'revoked', closeCode: 4001, route: '/chat', transport: 'h2' };
+    const entry = gateEntry({ ...close, durationMs: 1234.56, request }, 7, 0);
+    expect(entry).toMatchObject({ outcome: 'close', cause: 'revoked', closeCode: 4001, ms: 1234.6, attempt: 2 });
+    expect(JSON.stringify(entry)).not.toContain('secret');
+    expect(gateEntry({ ...close, cause: '<b>x</b>', closeCode: 'x', request }, 8, 0)).toMatchObject({
+      cause: 'client',
+      closeCode: null,
+    });
+  });
+});

@@ -28,7 +28,8 @@ if (tls) {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
-    await app.wsgate.close({ timeout: 1000 }); // open chats get 1001 "going away"
+    // Open chats close in batches with 1012 "service restart" (the page reconnects); new handshakes get 503.
+    await app.wsgate.gate.drain({ batchSize: 100, intervalMs: 200, deadlineMs: 2_000 });
     await closeServer(server);
   });
 }

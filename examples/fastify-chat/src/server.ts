@@ -11,6 +11,10 @@ await app.listen({ host, port });
 console.log(`listening on ${tls ? 'https' : 'http'}://${host}:${(app.server.address() as AddressInfo).port}`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  // Open chats get 1001 "going away", new handshakes 503; the process then exits on its own.
-  process.once(signal, () => void app.close());
+  // Open chats close in batches with 1012 "service restart" (the page reconnects), new handshakes get 503;
+  // then the app closes, and the process exits on its own.
+  process.once(signal, async () => {
+    await app.wsgate.drain({ batchSize: 100, intervalMs: 200, deadlineMs: 2_000 });
+    await app.close();
+  });
 }

@@ -86,4 +86,6 @@ async function readBody(request) {
 server.listen(port, host, () =>
   console.log(`listening on ${tls ? 'https' : 'http'}://${host}:${server.address().port}`),
 );
-for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => gate.close().then(() => closeServer(server)));
+// Open chats close in batches with 1012 "service restart" (the page reconnects); new handshakes get 503.
+const drain = () => gate.drain({ batchSize: 100, intervalMs: 200, deadlineMs: 2_000 });
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => drain().then(() => closeServer(server)));

@@ -11,7 +11,10 @@ import type { WebSocket } from 'ws';
 import type { ConnectionHandler } from './decision/hook.js';
 import { checkGateOptions } from './decision/options.js';
 import { checkRoutePath, compileRoute, type Route, type RouteOptions } from './decision/route.js';
+import { CloseCodes } from './lifecycle/close-codes.js';
+import { type DrainOptions, type DrainResult, drainConnections } from './lifecycle/drain.js';
 import { type GateOptions, GateState } from './lifecycle/gate-state.js';
+import type { Revocation, RevocationKey, RevokeOptions } from './lifecycle/revocation.js';
 import { isHttp2Server, serveExtendedConnect } from './serve/http2-server.js';
 import {
   dispatchConnect,
@@ -48,9 +51,19 @@ export class Gate {
     return this.#state.pending;
   }
 
-  /** Whether `close()` has begun: new handshakes get 503 SHUTTING_DOWN. */
+  /** Whether `close()` or `drain()` has begun: new handshakes get 503 SHUTTING_DOWN. */
   get closing(): boolean {
     return this.#state.closing;
+  }
+
+  /** Whether `drain()` has begun. */
+  get draining(): boolean {
+    return this.#state.draining;
+  }
+
+  /** For a readiness probe: false once the gate drains or closes (it takes no new connection). */
+  get ready(): boolean {
+    return !this.#state.closing;
   }
 
   /** Open WebSocket connections accepted by this gate. */
@@ -116,26 +129,57 @@ export class Gate {
   }
 
   /**
-   * Graceful shutdown: new handshakes get 503 SHUTTING_DOWN, open connections are closed with 1001
-   * (RFC 6455 §7.4.1 "going away"), and the promise resolves once they are gone or, at `timeout` ms,
-   * after the stragglers are terminated. HTTP/2 connections that carried a WebSocket are then closed
-   * gracefully (GOAWAY, RFC 9113 §6.8: requests in flight finish): Node 20's `server.close()` waits for
-   * every session and closes none.
+   * Closes every open connection that belongs to `key` (see the route option `keys`) with 4001
+   * (CloseCodes.revoked) or `options.code`, and returns how many this process closed. With the gate's
+   * `revocationChannel` the revocation reaches every process (`published` settles once it is sent);
+   * without one, it is local to this process.
    */
-  async close({ timeout = 5_000 }: { timeout?: number } = {}): Promise<void> {
+  revoke(key: RevocationKey, options?: RevokeOptions): Revocation {
+    return this.#state.revoker.revoke(key, options);
+  }
+
+  /**
+   * Graceful draining for a rolling deploy: new handshakes get 503 SHUTTING_DOWN with Retry-After (and
+   * `ready` turns false), open connections close in batches of `batchSize` every `intervalMs` with 1012
+   * Service Restart, and whatever is left at `deadlineMs` is terminated. Resolves with the last progress.
+   */
+  async drain(options: DrainOptions = {}): Promise<DrainResult> {
     const state = this.#state;
     state.closing = true;
-    const open = [...state.sockets];
-    const closed = open.map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
-    for (const socket of open) socket.close(1001, 'server shutting down');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeout);
-    });
-    await Promise.race([Promise.all(closed), deadline]);
-    clearTimeout(timer);
-    for (const socket of state.sockets) socket.terminate();
-    await Promise.all(closed); // terminated ones report 'close' on the next turn
+    state.draining = true;
+    const result = await drainConnections(state.registry, options, 'drain');
+    this.#finish();
+    return result;
+  }
+
+  /**
+   * Graceful shutdown: new handshakes get 503 SHUTTING_DOWN, open connections are closed with 1001
+   * (RFC 6455 §7.4.1 "going away") at once, and the promise resolves once they are gone or, at `timeout`
+   * ms, after the stragglers are terminated. For a deploy, `drain()` spreads the closes over time.
+   */
+  async close({ timeout = 5_000 }: { timeout?: number } = {}): Promise<void> {
+    this.#state.closing = true;
+    await drainConnections(
+      this.#state.registry,
+      {
+        batchSize: Number.POSITIVE_INFINITY,
+        deadlineMs: timeout,
+        code: CloseCodes.goingAway,
+        reason: 'server shutting down',
+      },
+      'shutdown',
+    );
+    this.#finish();
+  }
+
+  /**
+   * HTTP/2 connections that carried a WebSocket are closed gracefully (GOAWAY, RFC 9113 §6.8: requests in
+   * flight finish): Node 20's `server.close()` waits for every session and closes none. Revocations from
+   * other processes stop.
+   */
+  #finish(): void {
+    const state = this.#state;
+    state.revoker.stop();
     for (const session of state.sessions) session.close();
   }
 }

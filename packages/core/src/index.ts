@@ -15,6 +15,19 @@ export {
   type HandshakeEvent,
 } from './lifecycle/events.js';
 
+// A connection's lifetime: its keys, revocation (local or over a channel), expiry, heartbeats, draining.
+export { type CloseCodeName, CloseCodes, mayReconnect } from './lifecycle/close-codes.js';
+export type { DrainOptions, DrainProgress, DrainResult } from './lifecycle/drain.js';
+export type { ConnectionKeys, HeartbeatOptions, Instant, LifetimeOptions } from './decision/lifetime-options.js';
+export {
+  parseRevocationMessage,
+  type Revocation,
+  type RevocationChannel,
+  type RevocationKey,
+  type RevocationMessage,
+  type RevokeOptions,
+} from './lifecycle/revocation.js';
+
 // Routes and the hook: what a route accepts and what its hook and handler see.
 export type { Connection, ConnectionHandler, Upgrade, UpgradeHook } from './decision/hook.js';
 export type { LegacyHandshake, RouteOptions } from './decision/route.js';

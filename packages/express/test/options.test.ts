@@ -170,7 +170,8 @@ describe('origin, subprotocols and other options, per app and per route', () => 
   it("onEvent: every outcome, with the route's path also when the app answered in the route's middleware", async () => {
     const events: Array<[string, string | undefined, number | undefined, string | undefined]> = [];
     const app = wsgate(express(), {
-      onEvent: (event) => events.push([event.outcome, event.code, event.status, event.route]),
+      onEvent: (event) =>
+        event.outcome !== 'close' && events.push([event.outcome, event.code, event.status, event.route]),
     });
     app.use((req, res, next) => (req.path === '/blocked' ? void res.sendStatus(429) : next()));
     app.ws(

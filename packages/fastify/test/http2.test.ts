@@ -81,7 +81,10 @@ async function serve(register: Register): Promise<Served> {
 
 let gate: Promise<void> = Promise.resolve();
 const atRoot: Register = async (app, events, hooks) => {
-  await app.register(wsgate, { onEvent: (event) => events.push(event), closeTimeout: 200 });
+  await app.register(wsgate, {
+    onEvent: (event) => event.outcome !== 'close' && events.push(event),
+    closeTimeout: 200,
+  });
   await chatRoutes(app, hooks, () => gate);
 };
 const authorized = (origin: string) => ({ origin, authorization: 'Bearer ok' });
@@ -213,7 +216,10 @@ describe('Fastify over HTTP/2', () => {
       await app.register(async (child) => {
         await child.register(
           fp(async (inner) => {
-            await inner.register(wsgate, { onEvent: (event) => events.push(event), closeTimeout: 200 });
+            await inner.register(wsgate, {
+              onEvent: (event) => event.outcome !== 'close' && events.push(event),
+              closeTimeout: 200,
+            });
           }),
         );
         await chatRoutes(child, hooks, () => Promise.resolve());

@@ -480,7 +480,12 @@ describe('the core around Fastify', () => {
           () => void calls++,
         );
       },
-      { plugin: { handshakeTimeout: 150, onEvent: (event) => events.push(`${event.outcome} ${event.code}`) } },
+      {
+        plugin: {
+          handshakeTimeout: 150,
+          onEvent: (event) => event.outcome !== 'close' && events.push(`${event.outcome} ${event.code}`),
+        },
+      },
     );
     const refusal = await refused(`${url}/ws`, { origin });
     expect(refusal.status).toBe(503);
@@ -510,7 +515,7 @@ describe('the core around Fastify', () => {
           echo,
         );
       },
-      { plugin: { onEvent: (event) => events.push(`${event.code} ${event.route}`) } },
+      { plugin: { onEvent: (event) => event.outcome !== 'close' && events.push(`${event.code} ${event.route}`) } },
     );
     expect((await refused(`${url}/slow`, { origin })).status).toBe(503);
     expect(events).toEqual(['HANDSHAKE_TIMEOUT /slow']);
@@ -594,7 +599,7 @@ describe('bytes and aborts', () => {
           () => void calls++,
         );
       },
-      { plugin: { onEvent: (event) => events.push(`${event.outcome} ${event.code}`) } },
+      { plugin: { onEvent: (event) => event.outcome !== 'close' && events.push(`${event.outcome} ${event.code}`) } },
     );
     const connection = rawConnection(port);
     connection.socket.write(handshakeRequest(port, '/ws'));
@@ -700,7 +705,12 @@ describe('onResponse and logging', () => {
       (app) => {
         app.get('/rooms/:id', { websocket: true, preHandler: keyHook('preHandler') }, echo);
       },
-      { plugin: { onEvent: (event) => events.push(`${event.outcome} ${event.code} ${event.status} ${event.route}`) } },
+      {
+        plugin: {
+          onEvent: (event) =>
+            event.outcome !== 'close' && events.push(`${event.outcome} ${event.code} ${event.status} ${event.route}`),
+        },
+      },
     );
     await refused(`${url}/rooms/1`, { origin });
     await refused(`${url}/rooms/1?key=ok`, { origin: 'http://evil.example' });

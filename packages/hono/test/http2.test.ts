@@ -23,7 +23,10 @@ async function serveChat({ headerMiddleware = true } = {}) {
   const app = new Hono<{ Bindings: Http2Bindings; Variables: { user: string } }>();
   const events: HandshakeEvent[] = [];
   const errors: unknown[] = [];
-  const ws = wsgate(app, { onEvent: (event) => events.push(event), onError: (error) => errors.push(error) });
+  const ws = wsgate(app, {
+    onEvent: (event) => event.outcome !== 'close' && events.push(event),
+    onError: (error) => errors.push(error),
+  });
   // Middleware that touch c.res before and after the route: node-server must still write nothing once the
   // core has answered on the stream.
   if (headerMiddleware) app.use('*', cors({ origin: (origin) => origin }), secureHeaders());

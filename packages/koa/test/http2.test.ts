@@ -48,7 +48,7 @@ async function serveChat(KoaClass: typeof Koa, { slowAuth = false, handshakeTime
   const errors: unknown[] = [];
   app.on('error', (error) => errors.push(error));
   const events: HandshakeEvent[] = [];
-  const ws = koaGate(app, { onEvent: (event) => events.push(event), handshakeTimeout });
+  const ws = koaGate(app, { onEvent: (event) => event.outcome !== 'close' && events.push(event), handshakeTimeout });
   const handled: Chat['handled'] = [];
   let started: (() => void) | undefined;
   let gate: Promise<void> = Promise.resolve();

@@ -1,3 +1,4 @@
+export { createRedisChannel, type RedisChannel, type RedisChannelOptions } from './channel.js';
 export type { IoredisClient, NodeRedisClient, NodeRedisClusterClient, RedisClient } from './client.js';
 export { RedisStoreError, type RedisStoreErrorCode } from './errors.js';
 export { createRedisStore, type RedisStore, type RedisStoreStats } from './redis-store.js';

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import cookie from '@fastify/cookie';
 import Router from '@koa/router';
-import { createGate, type Gate, type HandshakeEvent } from '@wsgate/core';
+import { createGate, type Gate, type GateEvent, type HandshakeEvent } from '@wsgate/core';
 import { wsgate } from '@wsgate/express';
 import { wsgate as fastifyWsgate } from '@wsgate/fastify';
 import { wsgate as honoWsgate } from '@wsgate/hono';
@@ -72,7 +72,7 @@ function base(name: Fixture['name']) {
     received: [] as string[],
     handled: 0,
     slow: new Slow(),
-    onEvent: (e: HandshakeEvent) => void events.push(e),
+    onEvent: (e: GateEvent) => void (e.outcome !== 'close' && events.push(e)),
   };
 }
 

@@ -21,6 +21,11 @@ const ROUTE_OPTIONS = {
   rateLimits: 'an array of rate limits (rateLimitPerIp, rateLimitPerKey)',
   legacy: "an array of legacy handshakes, e.g. ['hixie-76']",
   onUpgrade: 'a function (upgrade) => context | upgrade.reject(...)',
+  keys: 'a function (context) => an array of keys or a record such as { user, session }',
+  expiresAt: 'a function (context) => epoch milliseconds or a Date',
+  refresh: 'a function (context, expiredAt) => a later instant (or a promise of one)',
+  refreshGrace: 'a number of milliseconds',
+  heartbeat: 'false or { interval, timeout } in milliseconds',
 } as const;
 
 const GATE_OPTIONS = {
@@ -35,6 +40,7 @@ const GATE_OPTIONS = {
   onError: 'a function (error, request) => void',
   logRejections: 'a boolean',
   telemetry: 'a boolean',
+  revocationChannel: 'a RevocationChannel ({ publish, subscribe }), e.g. createRedisChannel({ client })',
 } as const;
 
 type Where = 'gate' | 'route';
@@ -84,8 +90,15 @@ function valid(name: string, value: unknown): boolean {
       return typeof value === 'string' && value !== '';
     case 'perMessageDeflate':
       return typeof value === 'boolean' || isPlainObject(value);
+    case 'heartbeat':
+      return value === false || isPlainObject(value);
+    case 'revocationChannel': {
+      const channel = value as { publish?: unknown; subscribe?: unknown };
+      return isPlainObject(value) && typeof channel.publish === 'function' && typeof channel.subscribe === 'function';
+    }
     case 'handshakeTimeout':
     case 'http2PingInterval':
+    case 'refreshGrace':
     case 'maxPayload':
     case 'maxPending':
       return typeof value === 'number' && Number.isFinite(value) && value >= 0;

@@ -10,13 +10,14 @@ import type { Quota } from '../policy/quota.js';
 import type { RateLimit } from '../policy/rate-limit.js';
 import type { SubprotocolSelector } from '../protocol/subprotocol.js';
 import type { ConnectionHandler, UpgradeHook } from './hook.js';
+import { compileLifetime, type Lifetime, type LifetimeOptions } from './lifetime-options.js';
 import { checkRouteOptions } from './options.js';
 
 /** Legacy handshakes a route may accept besides RFC 6455 (off unless listed). */
 export type LegacyHandshake = 'hixie-76';
 
 /** Options that may differ per route; set on the gate, they are every route's defaults. */
-export interface RouteOptions<Context = unknown> {
+export interface RouteOptions<Context = unknown> extends LifetimeOptions<Context> {
   /** Who may open a connection, by Origin. Default `sameOrigin()`. An array is `allowOrigins(array)`. */
   origin?: OriginPolicy | readonly (string | RegExp)[];
   /** A request without Origin: `'allow-without-cookies'` (default: a non-browser client), `'allow'` or `'reject'`. */
@@ -67,6 +68,8 @@ export interface Route<Context = unknown> {
   readonly limits: RouteLimits;
   readonly legacy: readonly LegacyHandshake[];
   readonly onUpgrade: UpgradeHook<Context> | undefined;
+  /** Keys, expiry, heartbeat: the connection after the handshake (lifecycle/). */
+  readonly lifetime: Lifetime<Context>;
   readonly handler: ConnectionHandler<Context>;
 }
 
@@ -107,7 +110,7 @@ export function compileRoute<Context>(
     requireSubprotocol: merged.requireSubprotocol ?? false,
     protocolToken: merged.protocolToken,
     perMessageDeflate: deflate === true ? {} : deflate === false ? undefined : deflate,
-    handshakeTimeout: defaultHandshakeTimeout(merged),
+    handshakeTimeout: defaultHandshakeTimeout(merged as RouteOptions<unknown>),
     // ws's server defaults filled in once here: every connection then hands ws this same object.
     frames: { ...SERVER_SOCKET_DEFAULTS, ...merged.frames, maxPayload: merged.maxPayload ?? DEFAULT_MAX_PAYLOAD },
     quotas,
@@ -115,6 +118,7 @@ export function compileRoute<Context>(
     limits: compileLimits(path, rateLimits, quotas),
     legacy: merged.legacy ?? [],
     onUpgrade: merged.onUpgrade,
+    lifetime: compileLifetime(merged),
     handler,
   };
 }

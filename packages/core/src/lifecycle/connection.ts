@@ -8,7 +8,9 @@ import type { Accept } from '../decision/decide.js';
 import type { Connection } from '../decision/hook.js';
 import type { Route } from '../decision/route.js';
 import { isPromise } from '../util/is-promise.js';
+import { CloseCodes } from './close-codes.js';
 import type { Handshake } from './pending-handshake.js';
+import type { Tracked } from './tracked.js';
 
 export function startConnection<Context>(handshake: Handshake, route: Route<Context>, accepted: Accept<Context>): void {
   const { gate, transport } = handshake;
@@ -30,9 +32,13 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
     leases.bind(socket);
   }
   handshake.accepted();
-  gate.track(socket);
-  const { events } = gate;
-  if (events.observesCloses || gate.telemetry?.tracks(transport.request)) publishClose(handshake, socket, route.path);
+  const entry = gate.registry.open(
+    socket,
+    route as Route<unknown>,
+    transport.name,
+    transport.request,
+    accepted.context,
+  );
   const connection: Connection<Context> = {
     context: accepted.context,
     request: transport.request,
@@ -42,9 +48,9 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   };
   try {
     const result = route.handler(socket, connection);
-    if (isPromise(result)) result.then(undefined, (error: unknown) => handlerFailed(handshake, socket, error));
+    if (isPromise(result)) result.then(undefined, (error: unknown) => handlerFailed(handshake, entry, error));
   } catch (error) {
-    handlerFailed(handshake, socket, error);
+    handlerFailed(handshake, entry, error);
   }
 }
 
@@ -52,29 +58,7 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
  * After the acceptance there is no HTTP answer left to give: a handler that fails is reported, and its
  * socket closed as "internal error" (RFC 6455 §7.4.1).
  */
-function handlerFailed(handshake: Handshake, socket: WebSocket, error: unknown): void {
+function handlerFailed(handshake: Handshake, entry: Tracked, error: unknown): void {
   handshake.report(error);
-  if (socket.readyState === socket.OPEN) socket.close(1011);
-}
-
-/**
- * The connection's close, to `onEvent`, diagnostics_channel and telemetry. The cause is told apart only as
- * far as the socket shows it: the gate shutting down, a close without a close frame (1006) or after a
- * failure (1011), else the client's.
- */
-function publishClose(handshake: Handshake, socket: WebSocket, route: string): void {
-  const { gate, transport } = handshake;
-  const opened = performance.now();
-  socket.once('close', (closeCode: number) => {
-    const cause = gate.closing ? 'shutdown' : closeCode === 1006 || closeCode === 1011 ? 'error' : 'client';
-    gate.events.publishClose({
-      outcome: 'close',
-      cause,
-      closeCode,
-      route,
-      transport: transport.name,
-      durationMs: performance.now() - opened,
-      request: transport.request,
-    });
-  });
+  handshake.gate.registry.end(entry, 'error', CloseCodes.internalError, '');
 }

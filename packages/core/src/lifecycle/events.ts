@@ -23,7 +23,7 @@ export interface HandshakeEvent {
   readonly request: UpgradeRequest;
 }
 
-/** Why a connection closed. */
+/** Why a connection closed: see lifecycle/registry.ts for how each is told. */
 export type CloseCause = 'client' | 'revoked' | 'expired' | 'heartbeat' | 'drain' | 'error' | 'shutdown';
 
 /** One per accepted connection, when it closes. */
@@ -51,7 +51,8 @@ export const channels = {
 } as const;
 
 export interface EventOptions {
-  onEvent?: ((event: HandshakeEvent) => void) | undefined;
+  /** Every handshake's outcome, and every accepted connection's close. */
+  onEvent?: ((event: GateEvent) => void) | undefined;
   onError?: ((error: unknown, request: UpgradeRequest) => void) | undefined;
   /** One line on stderr per refused handshake. Default: on unless NODE_ENV is `production` or `test`. */
   logRejections?: boolean | undefined;
@@ -62,19 +63,26 @@ export interface EventOptions {
   telemetry?: boolean | undefined;
 }
 
+/** What telemetry (telemetry.ts) does with closes, named here so that this module imports nothing of it. */
+export interface CloseRecorder {
+  /** Whether the connection of `request` was recorded at its acceptance. */
+  tracks(request: UpgradeRequest): boolean;
+  closed(event: ConnectionCloseEvent): void;
+}
+
 export class GateEvents {
   readonly #onEvent: EventOptions['onEvent'];
   readonly #onError: EventOptions['onError'];
   readonly #log: boolean;
-  /** Told of every close before anyone else (the gate's telemetry). */
-  readonly #onClose: ((event: ConnectionCloseEvent) => void) | undefined;
+  /** Told of the closes of the connections it recorded, before anyone else (the gate's telemetry). */
+  readonly #telemetry: CloseRecorder | undefined;
 
-  constructor(options: EventOptions, onClose?: (event: ConnectionCloseEvent) => void) {
+  constructor(options: EventOptions, telemetry?: CloseRecorder) {
     this.#onEvent = options.onEvent;
     this.#onError = options.onError;
     const env = process.env.NODE_ENV;
     this.#log = options.logRejections ?? (env !== 'production' && env !== 'test');
-    this.#onClose = onClose;
+    this.#telemetry = telemetry;
   }
 
   publish(
@@ -110,15 +118,25 @@ export class GateEvents {
     }
   }
 
-  /** Whether anybody observes closes: else no close event is built (telemetry asks per connection). */
-  get observesCloses(): boolean {
-    return channels.close.hasSubscribers;
+  /**
+   * Whether a close event is wanted for the connection of `request`: `onEvent` or a diagnostics_channel
+   * subscriber observes every close; telemetry, the closes of the connections it recorded at acceptance.
+   * Else no close event is built.
+   */
+  observesClose(request: UpgradeRequest): boolean {
+    return this.#onEvent !== undefined || channels.close.hasSubscribers || this.#telemetry?.tracks(request) === true;
   }
 
-  /** To diagnostics_channel and telemetry (`onEvent` gets closes with the connection-lifetime work, #25). */
   publishClose(event: ConnectionCloseEvent): void {
-    this.#onClose?.(event);
+    this.#telemetry?.closed(event);
     if (channels.close.hasSubscribers) channels.close.publish(event);
+    const onEvent = this.#onEvent;
+    if (onEvent === undefined) return;
+    try {
+      onEvent(event);
+    } catch (error) {
+      this.report(error, event.request);
+    }
   }
 
   /** A programming error (a hook that threw, an unsafe header): to `onError`, else to stderr. Never to the client. */

@@ -12,6 +12,8 @@ import { allowHosts, defaultHostPolicy, type HostPolicy, parseHost } from '../po
 import { type Rejection, reject } from '../protocol/rejection.js';
 import type { UpgradeRequest } from '../protocol/request.js';
 import { type EventOptions, GateEvents } from './events.js';
+import { Registry } from './registry.js';
+import { type RevocationChannel, Revoker } from './revocation.js';
 import { SessionPing } from './session-ping.js';
 import { GateTelemetry } from './telemetry.js';
 
@@ -35,6 +37,11 @@ export interface GateOptions extends RouteOptions<unknown>, EventOptions {
   /** Secrets for signed cookies; the first signs, all verify (rotation). */
   cookieSecret?: string | readonly string[];
   parseCookies?: CookieParser;
+  /**
+   * Carries `gate.revoke` to every process's gate (e.g. `createRedisChannel({ client })` from
+   * @wsgate/redis). Without one, a revocation closes this process's connections only.
+   */
+  revocationChannel?: RevocationChannel;
 }
 
 const DEFAULT_MAX_PENDING = 1024;
@@ -53,7 +60,9 @@ export class GateState {
   readonly events: GateEvents;
   /** @internal OpenTelemetry's spans and metrics; undefined when off or without `@opentelemetry/api`. */
   readonly telemetry: GateTelemetry | undefined;
-  readonly sockets = new Set<WebSocket>();
+  /** The open connections, their keys, heartbeats and expiries. */
+  readonly registry: Registry;
+  readonly revoker: Revoker;
   /** HTTP/2 sessions the gate took a stream on: `close()` ends them (Node 20's `server.close()` does not). */
   readonly sessions = new Set<Http2Session>();
   readonly sessionPing: SessionPing;
@@ -61,8 +70,7 @@ export class GateState {
   closing = false;
   /** Handshakes in flight per connection that may carry several (an HTTP/2 session); absent at 0. */
   readonly #pendingOn = new Map<object, number>();
-  /** One 'close' listener for every socket of this gate: `this` is the socket that closed. */
-  readonly #untrack: (this: WebSocket) => void;
+  draining = false;
 
   constructor(options: GateOptions) {
     this.options = options;
@@ -80,12 +88,14 @@ export class GateState {
     };
     const telemetry = GateTelemetry.create(options);
     this.telemetry = telemetry;
-    this.events = new GateEvents(options, telemetry && ((event) => telemetry.closed(event)));
+    this.events = new GateEvents(options, telemetry);
     this.sessionPing = new SessionPing(this.sessions, options.http2PingInterval ?? DEFAULT_HTTP2_PING_INTERVAL);
-    const sockets = this.sockets;
-    this.#untrack = function untrack(this: WebSocket) {
-      sockets.delete(this);
-    };
+    this.registry = new Registry(this.events);
+    this.revoker = new Revoker(this.registry, options.revocationChannel);
+  }
+
+  get sockets(): ReadonlySet<WebSocket> {
+    return this.registry.sockets;
   }
 
   /**
@@ -122,11 +132,6 @@ export class GateState {
     const held = (this.#pendingOn.get(connection) ?? 1) - 1;
     if (held <= 0) this.#pendingOn.delete(connection);
     else this.#pendingOn.set(connection, held);
-  }
-
-  track(socket: WebSocket): void {
-    this.sockets.add(socket);
-    socket.on('close', this.#untrack);
   }
 
   trackSession(session: Http2Session | undefined): void {

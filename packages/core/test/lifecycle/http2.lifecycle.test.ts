@@ -73,7 +73,7 @@ describe('a client that goes away', () => {
             handlerCalls++;
           },
         ),
-      { onEvent: (event) => events.push(event) },
+      { onEvent: (event) => event.outcome !== 'close' && events.push(event) },
     );
     const session = await s.session();
     const { stream, response } = requestH2(session, '/ws');

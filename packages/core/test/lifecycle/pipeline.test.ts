@@ -70,7 +70,7 @@ function setup(options: RouteOptions<unknown> = {}, handler = (_socket: WebSocke
   const gate = new GateState({
     hosts: ['localhost:3000'],
     logRejections: false,
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => event.outcome !== 'close' && events.push(event),
   });
   const route = compileRoute('/chat', gate.options, options, handler);
   return { gate, route, events };

@@ -452,7 +452,7 @@ describe('aborts, observability', () => {
             handlerCalls++;
           },
         ),
-      { onEvent: (event) => events.push(event) },
+      { onEvent: (event) => event.outcome !== 'close' && events.push(event) },
     );
     const socket = net.connect(port, '127.0.0.1');
     socket.write(handshakeRequest(port));

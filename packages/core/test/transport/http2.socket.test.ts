@@ -36,7 +36,7 @@ describe('accepting over HTTP/2', () => {
             echo(socket);
           },
         ),
-      { onEvent: (event) => events.push(event) },
+      { onEvent: (event) => event.outcome !== 'close' && events.push(event) },
     );
     const { socket, headers } = await openWebSocketH2(s.origin, '/chat', {
       session: await s.session(),
@@ -81,7 +81,7 @@ describe('accepting over HTTP/2', () => {
     const events: HandshakeEvent[] = [];
     const s = await startH2Server(
       (gate) => gate.route('/ws', { subprotocols: ['chat'] }, (socket, { transport }) => socket.send(transport)),
-      { onEvent: (event) => events.push(event) },
+      { onEvent: (event) => event.outcome !== 'close' && events.push(event) },
     );
     const socket = new WebSocket(`wss://localhost:${s.port}/ws`, ['chat'], { rejectUnauthorized: false });
     const [message] = await once(socket, 'message');
@@ -211,7 +211,9 @@ describe('refusing over HTTP/2: the rejection on the stream', () => {
 
   it('no :path, or no :scheme (RFC 8441 §4): nghttp2 resets the stream before it reaches the gate', async () => {
     const events: HandshakeEvent[] = [];
-    const s = await startH2Server((gate) => gate.route('/ws', {}, echo), { onEvent: (event) => events.push(event) });
+    const s = await startH2Server((gate) => gate.route('/ws', {}, echo), {
+      onEvent: (event) => event.outcome !== 'close' && events.push(event),
+    });
     const base: Array<[string, string]> = [
       [':method', 'CONNECT'],
       [':protocol', 'websocket'],
