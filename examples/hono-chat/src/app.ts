@@ -9,6 +9,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { wsgate } from '@wsgate/hono';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import { Hono } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -48,6 +49,10 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() }: { h
 
   app.get('/', (c) => c.html(c.var.user === undefined ? loginPage() : chatPage(c.var.user)));
   app.get('/health', (c) => c.text('ok'));
+  app.get('/metrics', (c) => {
+    serveMetrics(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  });
   app.get('/gate-log', (c) => {
     gateLog.stream(c.env.incoming, c.env.outgoing); // a stream that stays open: written by the gate log
     return RESPONSE_ALREADY_SENT;

@@ -26,7 +26,8 @@ server.listen(port, host, () => {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
-    await ws.close();
+    // Open chats close in batches with 1012 "service restart" (the page reconnects); new handshakes get 503.
+    await ws.gate.drain({ batchSize: 100, intervalMs: 200, deadlineMs: 2_000 });
     await closeServer(server);
   });
 }
