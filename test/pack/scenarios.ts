@@ -73,41 +73,17 @@ export const scenarios: Record<string, (port: number) => Promise<void>> = {
 
   // @wsgate/koa: the signed cookie from /login opens /echo; without it, Koa's 401.
   async koa(port) {
-    const origin = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${origin}/login`, { method: 'POST' });
-    expect(login.status).toBe(204);
-    const headers = { Cookie: cookiesOf(login), Origin: origin };
-    const client = opened(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'], headers }));
-    expect(client.messages[0]).toBe('hello ada (echo.v1)');
-    expect(await echo(client.socket, 'ping')).toBe('ping');
-    expect(refused(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'] }))).toEqual({
-      status: 401,
-      body: 'login required',
-      code: undefined,
-    });
-    expect((await fetch(`${origin}/echo`)).status).toBe(426);
+    await loginThenEcho(port);
   },
 
-  // @wsgate/hono: the signed cookie from /login (hono/cookie) opens /echo; without it, the middleware's 401.
+  // @wsgate/hono: the same with hono/cookie's signed cookie and the middleware's 401; and another origin's 403.
   async hono(port) {
-    const origin = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${origin}/login`, { method: 'POST' });
-    expect(login.status).toBe(204);
-    const headers = { Cookie: cookiesOf(login), Origin: origin };
-    const client = opened(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'], headers }));
-    expect(client.messages[0]).toBe('hello ada (echo.v1)');
-    expect(await echo(client.socket, 'ping')).toBe('ping');
-    expect(refused(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'] }))).toEqual({
-      status: 401,
-      body: 'login required',
-      code: undefined,
-    });
+    const headers = await loginThenEcho(port);
     const elsewhere = { ...headers, Origin: 'https://evil.example' };
     expect(refused(await handshake(`ws://127.0.0.1:${port}/echo`, { headers: elsewhere }))).toMatchObject({
       status: 403,
       code: 'ORIGIN_FORBIDDEN',
     });
-    expect((await fetch(`${origin}/echo`)).status).toBe(426);
   },
 
   // @wsgate/fastify: the token in the query; the schema's 400 without it, the hook's 401 with a wrong one.
@@ -126,3 +102,24 @@ export const scenarios: Record<string, (port: number) => Promise<void>> = {
     expect((await fetch(`http://127.0.0.1:${port}/echo?token=secret`)).status).toBe(426);
   },
 };
+
+/**
+ * POST /login's signed cookie opens /echo (echo.v1) and echoes; without it, the app's 401 `login required`; a plain
+ * GET /echo, 426. Returns the logged-in request's headers.
+ */
+async function loginThenEcho(port: number): Promise<Record<string, string>> {
+  const origin = `http://127.0.0.1:${port}`;
+  const login = await fetch(`${origin}/login`, { method: 'POST' });
+  expect(login.status).toBe(204);
+  const headers = { Cookie: cookiesOf(login), Origin: origin };
+  const client = opened(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'], headers }));
+  expect(client.messages[0]).toBe('hello ada (echo.v1)');
+  expect(await echo(client.socket, 'ping')).toBe('ping');
+  expect(refused(await handshake(`ws://127.0.0.1:${port}/echo`, { protocols: ['echo.v1'] }))).toEqual({
+    status: 401,
+    body: 'login required',
+    code: undefined,
+  });
+  expect((await fetch(`${origin}/echo`)).status).toBe(426);
+  return headers;
+}
