@@ -3,13 +3,15 @@
  * limits), shared by every process that points at the same Redis and prefix, and a `BatchStore`: a
  * route's rate limits and quotas on it are decided in one script call.
  *
- * Round trips: a handshake's limits 1 (admitBatch, or acquire, or hit); releases are queued and sent
+ * Round trips: a handshake's limits at most 1 (admitBatch, or acquire, or hit), shared with every other
+ * handshake asked in the same turn of the event loop (admission-queue.ts); releases are queued and sent
  * together, one call per turn of the event loop however many connections closed in it; the heartbeat
  * renews every lease this process holds in one script call per 1,000 leases, all sent at once. After a
  * Redis restart (or SCRIPT FLUSH) a call that meets NOSCRIPT costs one more (EVAL).
  */
 
 import { randomBytes } from 'node:crypto';
+import { AdmissionQueue } from './admission-queue.js';
 import { checkKey, checkLimit, checkWindow, closed } from './arguments.js';
 import { commandSender, guardErrorEvents } from './client.js';
 import { Commands } from './commands.js';
@@ -30,6 +32,7 @@ const ALLOWED: RateVerdict = Object.freeze({ allowed: true, retryAfterMs: 0 });
 
 class SharedStore implements RedisStore {
   readonly #redis: Commands;
+  readonly #admissions: AdmissionQueue;
   readonly #prefix: string;
   readonly #leaseMs: number;
   readonly #renewEveryMs: number;
@@ -59,6 +62,7 @@ class SharedStore implements RedisStore {
     this.#renewEveryMs = settings.renewEveryMs;
     this.#keepLost = settings.onLeaseLost === 'keep';
     this.#redis = new Commands(send, settings.timeoutMs);
+    this.#admissions = new AdmissionQueue((keys, args) => this.#redis.eval(ADMIT, keys, args), this.#leaseMs);
     this.#onError = settings.onError;
     // One report per outage: the client may report every failed reconnection.
     this.#unguard = guardErrorEvents(settings.client, (error) => {
@@ -83,12 +87,12 @@ class SharedStore implements RedisStore {
     const call = this.#nextId();
     const granted = leases.map(({ key }, i): Lease => Object.freeze({ key, id: `${call}:${i + 1}` }));
     const keys = [...hits.map(({ key }) => this.#rateKey(key)), ...leases.map(({ key }) => this.#leaseKey(key))];
-    const args = [String(hits.length), String(this.#leaseMs), call];
+    const args = [String(hits.length), String(leases.length), call];
     for (const hit of hits) args.push(String(hit.limit), String(hit.windowMs));
     for (const lease of leases) args.push(String(lease.limit));
     const reply = await this.#redis.bounded(
       'admit',
-      this.#redis.eval(ADMIT, keys, args),
+      this.#admissions.admit({ keys, args }),
       // Granted after the caller was told "timeout": nobody will release them, so give them back now.
       (late) => {
         if (Array.isArray(late) && late[0] === 0) void this.#forget(granted);

@@ -37,12 +37,14 @@ end
 `;
 
 /**
- * A route's limits on this store, decided together (one call, one round trip): KEYS are the attempt sets
- * of the rate limits, then the lease sets of the quotas; ARGV[1] the number of rate limits, ARGV[2]
- * leaseMs, ARGV[3] a unique call id, then each rate limit's limit and windowMs, then each quota's limit.
- * Returns {0} (every attempt counted, one lease per quota added, its id `<call id>:<n>`), {1, i,
- * retryAfterMs} (a rate limit is spent: nothing written; i is the 0-based rate limit whose wait is the
- * longest), or {2, i} (quota i is full: the attempt is counted, no lease taken).
+ * The limits of one or more handshakes, each decided as if alone, in the order given (one call, one round
+ * trip for every handshake asked in the same turn of the event loop). ARGV[1] is the number of handshakes
+ * (groups), ARGV[2] leaseMs; then per group: its number of rate limits, its number of quotas, a unique call
+ * id, each rate limit's limit and windowMs, each quota's limit. KEYS are, group after group, the attempt sets
+ * of its rate limits, then the lease sets of its quotas. Returns one verdict per group: {0} (every attempt
+ * counted, one lease per quota added, its id `<call id>:<n>`), {1, i, retryAfterMs} (a rate limit is spent:
+ * nothing written; i is the 0-based rate limit whose wait is the longest), or {2, i} (quota i is full: the
+ * attempt is counted, no lease taken). A group sees what the groups before it wrote, as separate calls would.
  *
  * Rate limits: an attempt at t is inside the window of now while now - t < windowMs. When `limit` attempts
  * are inside, the attempt at rank count - limit (oldest first) is the one whose leaving lets the next one
@@ -51,34 +53,46 @@ end
  * with expiry now + leaseMs.
  */
 export const ADMIT = script(`${PRELUDE}
-local hits, lease_ms, call = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local wait, spent = -1, 0
-for i = 1, hits do
-  local key, limit, window_ms = KEYS[i], tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
-  local count = redis.call('ZCARD', key)
-  if count >= limit then
-    local decisive = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-    if count > limit then redis.call('ZREMRANGEBYRANK', key, 0, count - limit - 1) end
-    local after = tonumber(decisive[2]) + window_ms - now
-    if after > wait then wait, spent = after, i end
+local lease_ms = tonumber(ARGV[2])
+-- k and a: the KEYS and ARGV indexes just before the group's own.
+local function admit(k, a, hits, leases, call)
+  local wait, spent = -1, 0
+  for i = 1, hits do
+    local key, limit, window_ms = KEYS[k + i], tonumber(ARGV[a + 2 * i - 1]), tonumber(ARGV[a + 2 * i])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
+    local count = redis.call('ZCARD', key)
+    if count >= limit then
+      local decisive = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+      if count > limit then redis.call('ZREMRANGEBYRANK', key, 0, count - limit - 1) end
+      local after = tonumber(decisive[2]) + window_ms - now
+      if after > wait then wait, spent = after, i end
+    end
   end
+  if spent > 0 then return {1, spent - 1, wait} end
+  for i = 1, hits do
+    redis.call('ZADD', KEYS[k + i], now, call .. ':h' .. i)
+    keep_for(KEYS[k + i], tonumber(ARGV[a + 2 * i]))
+  end
+  for j = 1, leases do
+    local key = KEYS[k + hits + j]
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    if redis.call('ZCARD', key) >= tonumber(ARGV[a + 2 * hits + j]) then return {2, j - 1} end
+  end
+  for j = 1, leases do
+    local key = KEYS[k + hits + j]
+    redis.call('ZADD', key, now + lease_ms, call .. ':' .. j)
+    keep_for(key, lease_ms)
+  end
+  return {0}
 end
-if spent > 0 then return {1, spent - 1, wait} end
-for i = 1, hits do
-  redis.call('ZADD', KEYS[i], now, call .. ':h' .. i)
-  keep_for(KEYS[i], tonumber(ARGV[3 + 2 * i]))
+local verdicts, k, a = {}, 0, 2
+for g = 1, tonumber(ARGV[1]) do
+  local hits, leases, call = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]
+  a = a + 3
+  verdicts[g] = admit(k, a, hits, leases, call)
+  k, a = k + hits + leases, a + 2 * hits + leases
 end
-local first = 3 + 2 * hits
-for j = hits + 1, #KEYS do
-  redis.call('ZREMRANGEBYSCORE', KEYS[j], '-inf', now)
-  if redis.call('ZCARD', KEYS[j]) >= tonumber(ARGV[first + j - hits]) then return {2, j - hits - 1} end
-end
-for j = hits + 1, #KEYS do
-  redis.call('ZADD', KEYS[j], now + lease_ms, call .. ':' .. (j - hits))
-  keep_for(KEYS[j], lease_ms)
-end
-return {0}
+return verdicts
 `);
 
 /**

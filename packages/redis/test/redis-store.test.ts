@@ -269,7 +269,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         const replies = await inspect
           .multi()
           .time()
-          .evalsha(ADMIT.sha, 1, key, 1, 60_000, `probe:${i}`, 5, 10_000)
+          .evalsha(ADMIT.sha, 1, key, 1, 60_000, 1, 0, `probe:${i}`, 5, 10_000) // one group: one rate limit
           .time()
           .exec();
         const [t1, verdict, t2] = replies!.map(([error, reply]) => {
@@ -279,7 +279,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         const ms = ([seconds, micros]: [string, string]) => Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
         const [start, end] = [ms(t1 as [string, string]), ms(t2 as [string, string])];
         if (start !== end) continue;
-        expect(verdict).toEqual([1, 0, oldest + 10_000 - start]);
+        expect(verdict).toEqual([[1, 0, oldest + 10_000 - start]]);
         exact++;
       }
       expect(exact).toBe(3);
