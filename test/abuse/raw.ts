@@ -53,7 +53,7 @@ export class RawClient {
   readonly socket: net.Socket;
   #chunks: Buffer[] = [];
   #waiters = new Set<() => void>();
-  /** The server sent its FIN (or reset the connection). */
+  /** The server sent its FIN or reset the connection. */
   endedByServer = false;
   readonly closed: Promise<void>;
 
@@ -68,12 +68,20 @@ export class RawClient {
     this.socket.on('end', () => {
       this.endedByServer = true;
     });
+    // A reset is the server closing too: Node's http server writes its 408/400/431 and closes at once, and
+    // a request line still unread on its side then makes its kernel send RST instead of a FIN (RFC 2525
+    // §2.17). Node 24 and 26 (libuv 1.52) report it as `read ECONNRESET` even after the answer was read.
     this.socket.on('error', () => {
       this.endedByServer = true;
     });
-    this.closed = once(this.socket, 'close').then(() => {
-      clients.delete(this);
-      this.#wake();
+    // Not `once(socket, 'close')`, which rejects at an 'error': the client would then never leave `clients`,
+    // and every later `destroyClients` would fail on it.
+    this.closed = new Promise((resolve) => {
+      this.socket.once('close', () => {
+        clients.delete(this);
+        this.#wake();
+        resolve();
+      });
     });
   }
 
@@ -157,7 +165,10 @@ export class RawClient {
     return this.status;
   }
 
-  /** Resolves once the server has closed the connection (this side follows, allowHalfOpen being false). */
+  /**
+   * Resolves once the server has closed the connection, by a FIN or a reset (this side follows, allowHalfOpen
+   * being false).
+   */
   async serverClosed(ms = 5_000): Promise<void> {
     let kept = false;
     const timer = setTimeout(() => {
