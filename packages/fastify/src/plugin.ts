@@ -31,7 +31,6 @@ import {
 } from '@wsgate/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { createInjector } from './inject.js';
 import type { WebSocketHandler, WebSocketRouteOptions, WsGatePluginOptions } from './types.js';
 import { FastifyView } from './view.js';
 
@@ -138,7 +137,6 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
     };
 
   fastify.decorate('wsgate', gate);
-  fastify.decorate('injectWebSocket', createInjector(fastify));
   fastify.decorateRequest('websocket', {
     getter(this: FastifyRequest) {
       return upgradeOf(this.raw)?.handshake !== undefined;

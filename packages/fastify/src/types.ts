@@ -20,7 +20,7 @@ import type {
   RouteGenericInterface,
   RouteOptions,
 } from 'fastify';
-import type { ClientOptions, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 
 /** The plugin's options: the gate's (every WebSocket route's defaults), and how `fastify.close()` waits. */
 export interface WsGatePluginOptions extends GateOptions {
@@ -68,31 +68,10 @@ export type WebSocketHandler<
   connection: Connection<Context>,
 ) => unknown;
 
-/** Options of `fastify.injectWebSocket`: ws's client options, plus the subprotocols to offer. */
-export interface InjectWebSocketOptions extends Omit<ClientOptions, 'createConnection'> {
-  /** Subprotocols to offer, in the client's order of preference. */
-  protocols?: string | string[];
-  /** The Host header (the URL's authority). Default `localhost`. */
-  host?: string;
-  /** Request headers to add (Cookie, Authorization, X-Forwarded-*…). */
-  headers?: Record<string, string>;
-}
-
-/** `fastify.injectWebSocket`: a WebSocket client connected to the app without a listening port. */
-export type InjectWebSocket = (path: string, options?: InjectWebSocketOptions) => Promise<WebSocket>;
-
 declare module 'fastify' {
   interface FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {
     /** The wsgate gate behind this app: `connections`, `pending`, `close()`. */
     wsgate: Gate;
-    /**
-     * Connects a real `ws` client to a route of this app through an in-memory socket pair: the request
-     * goes through Node's HTTP parser, the gate and the app's hooks exactly as over TCP, without listening.
-     * Resolves with the open client; rejects with an `InjectWebSocketError` (status, headers, body) when
-     * the handshake is refused.
-     * @wsgate/testing does this and more (refusals as assertions, messages, clean-up) for every adapter.
-     */
-    injectWebSocket: InjectWebSocket;
 
     route<
       RouteGeneric extends RouteGenericInterface = RouteGenericInterface,

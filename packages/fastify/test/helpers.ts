@@ -28,7 +28,6 @@ export interface ServeOptions {
   fastify?: FastifyServerOptions;
   /** Capture the app's log lines at this level. */
   log?: string;
-  listen?: boolean;
 }
 
 /** A Fastify app with the plugin registered, `setup` run, listening on 127.0.0.1:0. */
@@ -47,10 +46,6 @@ export async function serve(setup: (app: FastifyInstance) => unknown, options: S
   await app.register(wsgate, { closeTimeout: 500, ...options.plugin });
   await setup(app);
   cleanups.push(() => app.close());
-  if (options.listen === false) {
-    await app.ready();
-    return { app, port: 0, origin: 'http://localhost', url: 'ws://localhost', logs };
-  }
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { app, port, origin: `http://127.0.0.1:${port}`, url: `ws://127.0.0.1:${port}`, logs };

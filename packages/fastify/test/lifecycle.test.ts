@@ -1,5 +1,6 @@
 // Fastify's own request lifecycle runs before the 101: hooks at every level, schemas, the error handler,
 // the router's 404, and onResponse / logging with the status the client got.
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -827,7 +828,9 @@ describe('registration', () => {
       }),
     );
     app.get('/ws', { websocket: true }, (socket) => socket.send('ok'));
-    const client = await app.injectWebSocket('/ws');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const client = await open(`ws://127.0.0.1:${port}/ws`);
     expect(await nextMessage(client)).toBe('ok');
     client.close();
     await app.close();

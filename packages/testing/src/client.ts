@@ -9,10 +9,11 @@
 
 import { CookieJar } from './cookies.js';
 import { HandshakeExpectation } from './expect.js';
-import { type HandshakeResult, performHandshake, type ResponseOptions, responseOf, socketOf } from './handshake.js';
+import { performHandshake, type ResponseOptions, responseOf, socketOf } from './handshake.js';
 import { type HttpRequestOptions, type HttpResponse, httpRequest } from './http.js';
 import type { HandshakeOptions } from './options.js';
 import { SocketRegistry } from './registry.js';
+import type { HandshakeResult } from './response.js';
 import type { TestSocket } from './socket.js';
 import type { TestTarget } from './target.js';
 

@@ -27,7 +27,7 @@ export function cookieHeader(cookies: Cookies): string | undefined {
 }
 
 /** One Set-Cookie line: its name and value, or that it deletes the cookie (expired, or Max-Age <= 0). */
-export interface SetCookie {
+interface SetCookie {
   readonly name: string;
   readonly value: string;
   readonly expired: boolean;

@@ -4,14 +4,14 @@
  */
 
 import { AssertionError } from 'node:assert';
-import { formatExchange, type HandshakeResponse } from './response.js';
+import { formatExchange, type HandshakeResult } from './response.js';
 
 /** `connect` was answered with something other than a 101. `response` is the whole answer. */
 export class HandshakeRefusedError extends Error {
   readonly code = 'WSGATE_HANDSHAKE_REFUSED';
-  readonly response: HandshakeResponse;
+  readonly response: HandshakeResult;
 
-  constructor(response: HandshakeResponse) {
+  constructor(response: HandshakeResult) {
     super(
       `WebSocket handshake ${response.request.method} ${response.request.path} refused with ` +
         `${response.status} ${response.statusText}; ${formatExchange(response)}`,
@@ -29,9 +29,9 @@ export class HandshakeRefusedError extends Error {
 /** The server answered 101, but the `ws` client failed the connection (e.g. no subprotocol chosen). */
 export class ClientFailedError extends Error {
   readonly code = 'WSGATE_CLIENT_FAILED';
-  readonly response: HandshakeResponse;
+  readonly response: HandshakeResult;
 
-  constructor(response: HandshakeResponse, cause: Error) {
+  constructor(response: HandshakeResult, cause: Error) {
     super(`WebSocket handshake accepted, but the ws client failed it: ${cause.message}; ${formatExchange(response)}`, {
       cause,
     });
@@ -52,9 +52,9 @@ export class WaitTimeoutError extends Error {
 
 /** An `expectHandshake(...)` expectation that did not hold. `actual` / `expected` give the runner its diff. */
 export class HandshakeAssertionError extends AssertionError {
-  readonly response: HandshakeResponse;
+  readonly response: HandshakeResult;
 
-  constructor(message: string, response: HandshakeResponse, actual: unknown, expected: unknown) {
+  constructor(message: string, response: HandshakeResult, actual: unknown, expected: unknown) {
     super({ message: `${message}\n${formatExchange(response)}`, actual, expected, operator: 'handshake' });
     this.name = 'HandshakeAssertionError';
     this.response = response;

@@ -12,8 +12,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { RejectionCode } from '@wsgate/core';
 import { HandshakeAssertionError } from './errors.js';
-import { type HandshakeResult, performHandshake } from './handshake.js';
+import { performHandshake } from './handshake.js';
 import type { HandshakeOptions } from './options.js';
+import type { HandshakeResult } from './response.js';
 import { closeSocket, type TestSocket } from './socket.js';
 import type { TestTarget } from './target.js';
 

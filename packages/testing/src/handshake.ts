@@ -10,18 +10,10 @@ import { ClientFailedError, HandshakeRefusedError, WaitTimeoutError } from './er
 import { inboxOf } from './messages.js';
 import { type HandshakeOptions, prepareHandshake } from './options.js';
 import { opened, type SocketRegistry } from './registry.js';
-import { type HandshakeResponse, responseFrom } from './response.js';
+import { type HandshakeResult, responseFrom } from './response.js';
 import { asTestSocket, closeSocket, type TestSocket } from './socket.js';
 import type { TestTarget } from './target.js';
 import { connectTo } from './transport.js';
-
-export interface HandshakeResult extends HandshakeResponse {
-  /**
-   * Set when the server answered 101 but the `ws` client failed the connection (the server chose no
-   * subprotocol while the client offered some, which `ws` refuses; browsers accept it).
-   */
-  readonly clientError?: Error;
-}
 
 interface Outcome {
   readonly response: HandshakeResult;

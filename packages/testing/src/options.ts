@@ -32,7 +32,7 @@ export interface HandshakeOptions extends ConnectionOptions {
 }
 
 export const DEFAULT_HOST = 'localhost';
-export const DEFAULT_TIMEOUT_MS = 3_000;
+const DEFAULT_TIMEOUT_MS = 3_000;
 
 /** The request line and headers, for messages: what the test asked for, as the client sends it. */
 export interface RequestSummary {
@@ -41,7 +41,7 @@ export interface RequestSummary {
   readonly headers: ReadonlyArray<readonly [name: string, value: string]>;
 }
 
-export interface PreparedHandshake {
+interface PreparedHandshake {
   readonly url: string;
   readonly protocols: string[];
   readonly clientOptions: ClientOptions;

@@ -8,9 +8,9 @@ import type { RequestSummary } from './options.js';
 import type { TestSocket } from './socket.js';
 
 /** The response header in which the core names the rejection it wrote (its stable `code`). */
-export const CODE_HEADER = 'wsgate-code';
+const CODE_HEADER = 'wsgate-code';
 
-export interface HandshakeResponse {
+export interface HandshakeResult {
   /** 101 when the handshake was accepted, else the refusal's status. */
   readonly status: number;
   readonly statusText: string;
@@ -30,6 +30,11 @@ export interface HandshakeResponse {
   readonly protocol: string | undefined;
   /** The open socket of a 101, when `keepOpen` was asked for. */
   readonly socket?: TestSocket;
+  /**
+   * Set when the server answered 101 but the `ws` client failed the connection (the server chose no
+   * subprotocol while the client offered some, which `ws` refuses; browsers accept it).
+   */
+  readonly clientError?: Error;
   /** The request, as sent (for messages). */
   readonly request: RequestSummary;
 }
@@ -39,7 +44,7 @@ export function responseFrom(
   body: string,
   request: RequestSummary,
   protocol: string | undefined,
-): HandshakeResponse {
+): HandshakeResult {
   const code = message.headers[CODE_HEADER];
   return {
     status: message.statusCode ?? 0,
@@ -56,9 +61,7 @@ export function responseFrom(
 const MAX_BODY_SHOWN = 2_000;
 
 /** The response as it came over the wire: status line, headers, body. */
-export function formatResponse(
-  response: Pick<HandshakeResponse, 'status' | 'statusText' | 'rawHeaders' | 'body'>,
-): string {
+function formatResponse(response: Pick<HandshakeResult, 'status' | 'statusText' | 'rawHeaders' | 'body'>): string {
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText}`];
   for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
     lines.push(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}`);
@@ -75,18 +78,18 @@ export function formatResponse(
 }
 
 /** The request line and headers. */
-export function formatRequest(request: RequestSummary): string {
+function formatRequest(request: RequestSummary): string {
   return [
     `${request.method} ${request.path} HTTP/1.1`,
     ...request.headers.map(([name, value]) => `${name}: ${value}`),
   ].join('\n');
 }
 
-export function indent(text: string): string {
+function indent(text: string): string {
   return text.replace(/^(?=.)/gm, '  ');
 }
 
 /** Both sides of a handshake, for an error message. */
-export function formatExchange(response: HandshakeResponse): string {
+export function formatExchange(response: HandshakeResult): string {
   return `the server answered:\n${indent(formatResponse(response))}\nto the request:\n${indent(formatRequest(response.request))}`;
 }

@@ -11,8 +11,6 @@ import { socketPair } from '@wsgate/core/adapter';
 import { opened } from './registry.js';
 import { serverOf, type TestTarget } from './target.js';
 
-export { socketPair };
-
 export type Transport = 'memory' | 'tcp';
 
 /**

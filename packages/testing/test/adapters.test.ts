@@ -1,18 +1,19 @@
 // Each adapter (Express 5, Koa 3, Fastify 5, the core on node:http), accepted and refused through the kit,
 // with no port: the same app on each (./apps.ts).
 import { afterEach, describe, expect, it } from 'vitest';
+import { openCount } from '../src/cleanup.js';
 import {
   closeAll,
   connect,
   expectHandshake,
-  HandshakeRefusedError,
   handshake,
   httpRequest,
   nextMessage,
-  openCount,
   sendJson,
+  whenClosed,
 } from '../src/index.js';
 import { type Fixture, fixtures } from './apps.js';
+import { until } from './raw.js';
 
 let fixture: Fixture;
 
@@ -45,10 +46,10 @@ describe.each(fixtures)('$name', ({ create }) => {
       ['reject', 'REJECTED', 401],
     ]);
     const error = await connect(fixture.target, '/chat', { protocols: 'chat.v2' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HandshakeRefusedError);
-    expect((error as HandshakeRefusedError).response).toMatchObject({
+    expect(error).toMatchObject({
+      code: 'WSGATE_HANDSHAKE_REFUSED',
       status: 401,
-      body: '{"error":"login required"}',
+      response: { status: 401, body: '{"error":"login required"}' },
     });
   });
 
@@ -94,6 +95,19 @@ describe.each(fixtures)('$name', ({ create }) => {
     const plain = await httpRequest(fixture.target, 'GET', '/chat');
     expect(plain.status).toBe(426);
     expect(plain.headers.upgrade).toBe('websocket');
+  });
+
+  it('a client that hangs up is gone on the server too; the app’s close() closes an open one with 1001', async () => {
+    fixture = await create();
+    const gate = fixture.gate;
+    const options = { cookies: { sid: 'ada' }, protocols: 'chat.v2' };
+    const hangsUp = await connect(fixture.target, '/chat', options);
+    expect(gate.connections.size).toBe(1);
+    hangsUp.terminate();
+    await until(() => gate.connections.size === 0, 'the gate to see the hang-up');
+    const closed = whenClosed(await connect(fixture.target, '/chat', options));
+    await fixture.close();
+    expect(await closed).toMatchObject({ code: 1001 });
   });
 
   it('a refusal over TCP is the same as in memory', async () => {

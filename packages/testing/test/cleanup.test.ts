@@ -1,6 +1,7 @@
 // Clean-up without test-runner globals: closeAll(), a test client's close(), `await using`. Proof of no
 // leaked handles: the process's active resources after closeAll() are those before the test's work.
 import { afterEach, describe, expect, it } from 'vitest';
+import { openCount } from '../src/cleanup.js';
 import {
   closeAll,
   connect,
@@ -9,9 +10,8 @@ import {
   httpRequest,
   nextMessage,
   openConnection,
-  openCount,
-  type Transport,
 } from '../src/index.js';
+import type { Transport } from '../src/transport.js';
 import { type Fixture, fixtures } from './apps.js';
 import { handshakeRequest, until } from './raw.js';
 

@@ -2,8 +2,7 @@
 import { parse } from 'cookie';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSetCookie } from '../src/cookies.js';
-import { CookieJar, cookieHeader, cookiesSetBy } from '../src/index.js';
+import { CookieJar, cookieHeader, cookiesSetBy, parseSetCookie } from '../src/cookies.js';
 
 describe('cookieHeader', () => {
   it.each([

@@ -1,10 +1,14 @@
 // The fluent expectations: what they accept, and failure messages that show the whole exchange.
+
+import { AssertionError } from 'node:assert';
 import { createServer } from 'node:http';
 import { createGate } from '@wsgate/core';
 import { wsgate } from '@wsgate/express';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, expectHandshake, HandshakeAssertionError, openCount } from '../src/index.js';
+import { openCount } from '../src/cleanup.js';
+import type { HandshakeAssertionError } from '../src/errors.js';
+import { closeAll, expectHandshake } from '../src/index.js';
 import { type Fixture, fixtures } from './apps.js';
 
 let fixture: Fixture;
@@ -13,13 +17,14 @@ afterEach(async () => {
   await fixture?.close();
 });
 
-/** The thrown HandshakeAssertionError of a promise that must fail. */
+/** The thrown error of a promise that must fail: node:assert's AssertionError, which every runner diffs. */
 async function failure(promise: Promise<unknown>): Promise<HandshakeAssertionError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(HandshakeAssertionError);
+  expect(error).toBeInstanceOf(AssertionError);
+  expect(error).toMatchObject({ code: 'ERR_ASSERTION', name: 'HandshakeAssertionError' });
   return error as HandshakeAssertionError;
 }
 

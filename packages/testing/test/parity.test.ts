@@ -2,7 +2,8 @@
 // over the in-memory duplex and over a real TCP listener on 127.0.0.1:0, gives equal results (and the
 // expected ones, so that two equally wrong paths would still fail).
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, handshake, openConnection, type Transport } from '../src/index.js';
+import { closeAll, handshake, openConnection } from '../src/index.js';
+import type { Transport } from '../src/transport.js';
 import { type Fixture, fixtures } from './apps.js';
 import { handshakeRequest, maskedTextFrame, statusLine, until } from './raw.js';
 
