@@ -124,8 +124,7 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
         keys: ({ user, session }) => ({ user, session }),
       },
       requireUser,
-      (socket, ctx: RouterContext<State>, { protocol, transport }) =>
-        room.join(socket, ctx.state.user!, protocol, transport),
+      (socket, _ctx, { context, protocol, transport }) => room.join(socket, context.user, protocol, transport),
     ),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
