@@ -4,7 +4,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromiumChildren, launchChromium, loginThroughForm, startOtherOrigin, waitForText } from './browser.js';
 import { closeUndici, closeWs, login, openUndici, openWs, runPython } from './clients.js';
-import { examples } from './examples.js';
+import { examples, serverSideSessions } from './examples.js';
 import { portClosed, type RunningServer, startServer } from './launcher.js';
 import { chromiumMissing, pythonMissing } from './requirements.js';
 
@@ -16,8 +16,6 @@ const rejectLine = (code: string, status: number | string, route = '/chat') =>
   new RegExp(`wsgate reject ${code} ${status} ${route}(\\s|$)`);
 
 const list = examples();
-/** The examples whose sessions are server-side, so that logging out revokes the session's sockets. */
-const SERVER_SIDE_SESSIONS = new Set(['express-chat']);
 let browser: Browser | undefined;
 
 beforeAll(async () => {
@@ -115,7 +113,7 @@ for (const example of list) {
       });
 
       // Examples whose sessions live on the server (and can so be revoked): logging out ends the socket.
-      it.skipIf(!SERVER_SIDE_SESSIONS.has(example.name))(
+      it.skipIf(!serverSideSessions.has(example.name))(
         "logging out in tab A closes tab B's chat, which says why and does not reconnect",
         async () => {
           const context = await newContext();

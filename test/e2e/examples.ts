@@ -8,6 +8,9 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 
 export const exampleNames = ['node-chat', 'express-chat', 'koa-chat', 'hono-chat', 'fastify-chat'];
 
+/** The examples whose sessions live on the server, so that logging out revokes the session's sockets. */
+export const serverSideSessions = new Set(exampleNames);
+
 export interface ServerSpec {
   /** Shown in the suite's name. */
   name: string;

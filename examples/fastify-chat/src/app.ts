@@ -1,12 +1,14 @@
 /**
- * The example chat on Fastify. The session cookie (@fastify/cookie, signed),
- * the hook that finds the user and the route's preHandler that answers 401 guard the WebSocket upgrade on
- * /chat exactly as they guard any HTTP route: all of it runs before the 101.
+ * The example chat on Fastify. The session (@fastify/session, its data on the server) and the route's
+ * preHandler that answers 401 guard the WebSocket upgrade on /chat exactly as they guard any HTTP route: all of
+ * it runs before the 101. Each chat socket belongs to its user and session (the route's `keys`): logging out
+ * destroys the session and closes that session's sockets in every tab (`gate.revoke`), and a replayed cookie
+ * finds no session (401).
  */
 
-import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import session from '@fastify/session';
 import { wsgate } from '@wsgate/fastify';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret, transportOf } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
@@ -15,14 +17,15 @@ import { HTTP2_SETTINGS } from 'chat-page/tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** The logged-in user, from the signed `sid` cookie. */
-    user: string | undefined;
+  interface Session {
+    /** The logged-in user. */
+    user?: string;
   }
 }
 
 export interface ChatOptions {
   host?: string;
+  /** Signs the session cookie: 32 characters at least (@fastify/session's rule). */
   secret?: string;
   /** A key and certificate: HTTPS with HTTP/2 and HTTP/1.1 fallback (ALPN), WebSockets over both. */
   tls?: { key: string | Buffer; cert: string | Buffer };
@@ -39,11 +42,19 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
         https: { ...tls, allowHTTP1: true, settings: HTTP2_SETTINGS }, // see @wsgate/core's "HTTP/2 limits"
         forceCloseConnections: true,
       })) as unknown as FastifyInstance;
-  const sessions = new Map<string, string>(); // session id -> user name
   const room = createRoom();
-  const sessionCookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;
 
-  await app.register(cookie, { secret: secret ?? sessionSecret() });
+  // The session, for every request, the WebSocket upgrade included: the cookie `sid` holds only the session's
+  // id, signed. Its store is @fastify/session's MemoryStore, fit for an example in one process; production uses a
+  // store every process shares (Redis…). A handshake only reads the session: the 101 is a hijacked reply, and
+  // @fastify/session saves in onSend, which a hijacked reply never reaches (see @wsgate/fastify's README).
+  await app.register(cookie);
+  await app.register(session, {
+    secret: secret ?? sessionSecret(),
+    cookieName: 'sid',
+    cookie: { httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' },
+    saveUninitialized: false,
+  });
   await app.register(formbody);
   // wsgate, per app: the Host allowlist (DNS rebinding), same-origin Origin (the default), the handshake log.
   const gateLog = createGateLog(); // the demo page's live log of every handshake decision
@@ -57,21 +68,18 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
   });
   app.addHook('preClose', async () => gateLog.close()); // its open streams would hold app.close() up
 
-  // Who is logged in, for every request, the WebSocket upgrade included.
-  app.decorateRequest('user', undefined);
-  app.addHook('onRequest', async (request) => {
-    const signed = request.cookies.sid;
-    const sid = signed === undefined ? undefined : request.unsignCookie(signed);
-    if (sid?.valid && sid.value !== null) request.user = sessions.get(sid.value);
-  });
-
-  // The route guard: an ordinary Fastify hook, answering a real 401 before any 101.
+  // The route guard: an ordinary Fastify hook, answering a real 401 before any 101. For a handshake it also
+  // hands the user and session id to the route's onUpgrade, which sees the request the core got (the raw one).
+  const handshakes = new WeakMap<object, { user: string; session: string }>();
   const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.user === undefined) return reply.code(401).send({ error: 'login required' });
+    const user = request.session.user;
+    if (user === undefined) return reply.code(401).send({ error: 'login required' });
+    if (request.websocket) handshakes.set(request.raw, { user, session: request.session.sessionId });
   };
 
   app.get('/', (request, reply) => {
-    reply.type('text/html; charset=utf-8').send(request.user === undefined ? loginPage() : chatPage(request.user));
+    const user = request.session.user;
+    reply.type('text/html; charset=utf-8').send(user === undefined ? loginPage() : chatPage(user));
   });
 
   app.get('/health', () => 'ok');
@@ -96,28 +104,35 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
         },
       },
     },
-    (request, reply) => {
-      const sid = randomUUID();
-      sessions.set(sid, request.body.name.trim());
-      reply.setCookie('sid', sid, sessionCookie).redirect('/', 303);
+    async (request, reply) => {
+      await request.session.regenerate(); // a new session id at login (no fixation)
+      request.session.user = request.body.name.trim();
+      return reply.redirect('/', 303);
     },
   );
 
-  app.post('/logout', (request, reply) => {
-    const signed = request.cookies.sid;
-    const sid = signed === undefined ? undefined : request.unsignCookie(signed);
-    if (sid?.valid && sid.value !== null) sessions.delete(sid.value);
-    reply.clearCookie('sid', sessionCookie).redirect('/', 303);
+  app.post('/logout', async (request, reply) => {
+    const id = request.session.sessionId;
+    await request.session.destroy(); // out of the store: the old cookie now finds no session (401)
+    // Now the session's open sockets, in every tab.
+    app.wsgate.revoke({ session: id }, { reason: 'you logged out in another tab' });
+    return reply.clearCookie('sid', { path: '/' }).redirect('/', 303);
   });
 
   // A WebSocket route: a plain GET gets 426, a logged-out upgrade 401 (requireUser), then wsgate takes over.
   app.get(
     '/chat',
     {
-      websocket: { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+      websocket: {
+        subprotocols: ['chat.v2', 'chat.v1'],
+        requireSubprotocol: true,
+        // After requireUser: the connection's user and session, the keys `gate.revoke` closes it by.
+        onUpgrade: (upgrade) => handshakes.get(upgrade.request) ?? upgrade.reject(401, { error: 'login required' }),
+        keys: ({ user, session }) => ({ user, session }),
+      },
       preHandler: requireUser,
     },
-    (socket, request) => room.join(socket, request.user!, socket.protocol, transportOf(request.raw)),
+    (socket, request, { user }) => room.join(socket, user, socket.protocol, transportOf(request.raw)),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
   app.get('/slow', { websocket: slowRoute }, (socket) => socket.close());

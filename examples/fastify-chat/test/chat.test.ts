@@ -1,5 +1,6 @@
 // The example chat contract on the Fastify example, through the app without a port (@wsgate/testing). The
 // start script is tested with the other examples' in test/e2e/examples-start.test.ts.
+import { once } from 'node:events';
 import { closeAll, nextMessage, sendJson, whenClosed } from '@wsgate/testing';
 import { browser, loggedIn } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +13,7 @@ let stderr: string[];
 beforeEach(async () => {
   stderr = [];
   vi.spyOn(console, 'error').mockImplementation((line: string) => void stderr.push(line)); // logHandshake
-  ({ app, room } = await createChat({ host: '127.0.0.1', secret: 'test secret' }));
+  ({ app, room } = await createChat({ host: '127.0.0.1', secret: 'a test secret of 32 characters or more' }));
 });
 
 afterEach(async () => {
@@ -47,6 +48,15 @@ describe('HTTP', () => {
     for (const name of ['', '   ', 'x'.repeat(33)]) {
       expect((await visitor.httpRequest('POST', '/login', { form: { name } })).status).toBe(400);
     }
+  });
+
+  it('logging in again gives a new session id (no fixation), and the old id is gone from the store', async () => {
+    const alice = await loggedIn(app, 'alice');
+    const first = alice.cookies.toJSON();
+    await alice.httpRequest('POST', '/login', { form: { name: 'alice' } });
+    expect(alice.cookies.toJSON().sid).not.toBe(first.sid);
+    await browser(app, { cookies: first }).expectHandshake('/chat').toBeRefused(401);
+    await alice.expectHandshake('/chat').toOpen({ protocol: 'chat.v2' });
   });
 
   it('POST /logout clears the cookie and ends the session', async () => {
@@ -126,6 +136,22 @@ describe('WebSocket /chat', () => {
     const closed = whenClosed(socket);
     await app.close();
     expect((await closed).code).toBe(1001);
+  });
+});
+
+describe('logging out', () => {
+  it("closes that session's sockets in every tab with 4001; other sessions stay; the old cookie gets 401", async () => {
+    const alice = await loggedIn(app, 'alice');
+    const tabs = [await alice.connect('/chat'), await alice.connect('/chat')];
+    const otherSession = await (await loggedIn(app, 'alice')).connect('/chat');
+    const bob = await (await loggedIn(app, 'bob')).connect('/chat');
+    const cookies = alice.cookies.toJSON();
+    const closes = tabs.map((tab) => once(tab, 'close').then(([code, reason]) => [code, String(reason)]));
+    expect((await alice.httpRequest('POST', '/logout')).status).toBe(303);
+    for (const close of await Promise.all(closes)) expect(close).toEqual([4001, 'you logged out in another tab']);
+    expect([otherSession.readyState, bob.readyState]).toEqual([1, 1]); // OPEN
+    await browser(app, { cookies }).expectHandshake('/chat').toBeRefused(401);
+    expect(stderr).toContain('wsgate close revoked 4001 /chat');
   });
 });
 

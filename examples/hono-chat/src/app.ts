@@ -1,32 +1,41 @@
 /**
- * The example chat on Hono. Everything an HTTP request meets — the session cookie, the auth middleware,
- * Hono's router — also guards the WebSocket upgrade on /chat.
+ * The example chat on Hono. Everything an HTTP request meets — the session, the auth middleware, Hono's
+ * router — also guards the WebSocket upgrade on /chat. Sessions live on the server (chat-page/sessions, keyed by
+ * the id in a signed hono/cookie cookie); each chat socket belongs to its user and session (the route's `keys`),
+ * so logging out destroys the session and closes that session's sockets in every tab (`gate.revoke`), and a
+ * replayed cookie finds no session (401).
  */
 
-import { randomUUID } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { wsgate } from '@wsgate/hono';
 import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSecret } from 'chat-page';
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
+import { createSessionStore, SESSION_SECONDS } from 'chat-page/sessions';
 import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import { Hono } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 
-type ChatEnv = { Bindings: HttpBindings; Variables: { user?: string } };
+/** What the session middleware found: the user, and the id of their session. */
+type ChatEnv = { Bindings: HttpBindings; Variables: { user?: string; session?: string } };
 
 export function createChat({ host = '127.0.0.1', secret = sessionSecret() }: { host?: string; secret?: string } = {}) {
   const app = new Hono<ChatEnv>();
-  const sessions = new Map<string, string>(); // session id -> user name
+  // Hono has no standard server-side session middleware (hono/cookie is its part): the store is the examples'
+  // small one, and the cookie `sid` holds only the session's id, signed (hono/cookie's HMAC with the secret).
+  const sessions = createSessionStore();
   const cookie = { httpOnly: true, sameSite: 'Lax', path: '/' } as const;
 
-  // Who is logged in, for every request, the WebSocket upgrade included: hono/cookie's signed `sid`.
+  // Who is logged in, for every request, the WebSocket upgrade included.
   app.use(async (c, next) => {
-    const sid = await getSignedCookie(c, secret, 'sid');
-    const user = sid ? sessions.get(sid) : undefined;
-    if (user !== undefined) c.set('user', user);
+    const id = (await getSignedCookie(c, secret, 'sid')) || undefined;
+    const user = sessions.user(id);
+    if (user !== undefined) {
+      c.set('user', user);
+      c.set('session', id);
+    }
     await next();
   });
 
@@ -64,14 +73,18 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() }: { h
     if (name === '' || name.length > 32) {
       throw new HTTPException(400, { message: 'a name of 1 to 32 characters is required' });
     }
-    const sid = randomUUID();
-    sessions.set(sid, name);
-    await setSignedCookie(c, 'sid', sid, secret, cookie);
+    // A new session under a new id (no fixation); the one the request came with, if any, is destroyed.
+    if (c.var.session !== undefined) sessions.destroy(c.var.session);
+    const secure = new URL(c.req.url).protocol === 'https:';
+    await setSignedCookie(c, 'sid', sessions.create(name), secret, { ...cookie, secure, maxAge: SESSION_SECONDS });
     return c.redirect('/', 303);
   });
-  app.post('/logout', async (c) => {
-    const sid = await getSignedCookie(c, secret, 'sid');
-    if (sid) sessions.delete(sid);
+  app.post('/logout', (c) => {
+    const id = c.var.session;
+    if (id !== undefined) {
+      sessions.destroy(id); // a replayed cookie now gets 401
+      ws.gate.revoke({ session: id }, { reason: 'you logged out in another tab' }); // its sockets, in every tab
+    }
     deleteCookie(c, 'sid', cookie);
     return c.redirect('/', 303);
   });
@@ -79,9 +92,15 @@ export function createChat({ host = '127.0.0.1', secret = sessionSecret() }: { h
   // then requireUser (401 without a session); then the 101.
   ws.route(
     '/chat',
-    { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+    {
+      subprotocols: ['chat.v2', 'chat.v1'],
+      requireSubprotocol: true,
+      // After requireUser: the connection's user and session, the keys `gate.revoke` closes it by.
+      onUpgrade: (_upgrade, c) => ({ user: c.var.user!, session: c.var.session! }),
+      keys: ({ user, session }) => ({ user, session }),
+    },
     requireUser,
-    (socket, c, { protocol, transport }) => room.join(socket, c.var.user!, protocol, transport),
+    (socket, _c, { context, protocol, transport }) => room.join(socket, context.user, protocol, transport),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
   ws.route('/slow', slowRoute, (socket) => socket.close());

@@ -1,5 +1,6 @@
 // The example chat contract on the Hono example, through the app without a port (@wsgate/testing). The start
 // script is tested with the other examples' in test/e2e/examples-start.test.ts.
+import { once } from 'node:events';
 import { closeAll, nextMessage, sendJson } from '@wsgate/testing';
 import { browser, loggedIn } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -37,6 +38,15 @@ describe('HTTP side', () => {
     const page = await ada.httpRequest('GET', '/');
     expect(page.body).toContain('<b id="user">ada</b>');
     expect(page.body).toContain("['chat.v2', 'chat.v1']");
+  });
+
+  it('logging in again gives a new session id (no fixation), and the old id is gone from the store', async () => {
+    const ada = await loggedIn(chat, 'ada');
+    const first = ada.cookies.toJSON();
+    await ada.httpRequest('POST', '/login', { form: { name: 'ada' } });
+    expect(ada.cookies.toJSON().sid).not.toBe(first.sid);
+    await browser(chat, { cookies: first }).expectHandshake('/chat').toBeRefused(401);
+    await ada.expectHandshake('/chat').toOpen({ protocol: 'chat.v2' });
   });
 
   it('logs out: clears the cookie and forgets the session', async () => {
@@ -109,6 +119,22 @@ describe('WebSocket side', () => {
     ]);
     // localhost:PORT is the other name the example answers to.
     await ada.expectHandshake('/chat').withHost('localhost:3000').toOpen({ protocol: 'chat.v2' });
+  });
+});
+
+describe('logging out', () => {
+  it("closes that session's sockets in every tab with 4001; other sessions stay; the old cookie gets 401", async () => {
+    const ada = await loggedIn(chat, 'ada');
+    const tabs = [await ada.connect('/chat'), await ada.connect('/chat')];
+    const otherSession = await (await loggedIn(chat, 'ada')).connect('/chat');
+    const bob = await (await loggedIn(chat, 'bob')).connect('/chat');
+    const cookies = ada.cookies.toJSON();
+    const closes = tabs.map((tab) => once(tab, 'close').then(([code, reason]) => [code, String(reason)]));
+    expect((await ada.httpRequest('POST', '/logout')).status).toBe(303);
+    for (const close of await Promise.all(closes)) expect(close).toEqual([4001, 'you logged out in another tab']);
+    expect([otherSession.readyState, bob.readyState]).toEqual([1, 1]); // OPEN
+    await browser(chat, { cookies }).expectHandshake('/chat').toBeRefused(401);
+    expect(vi.mocked(console.error).mock.calls.map(([line]) => line)).toContain('wsgate close revoked 4001 /chat');
   });
 });
 

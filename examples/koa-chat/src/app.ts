@@ -1,9 +1,10 @@
 /**
- * The example chat on Koa. Everything an HTTP request meets — the
- * session cookie, the auth middleware, @koa/router — also guards the WebSocket upgrade on /chat.
+ * The example chat on Koa. Everything an HTTP request meets — the session (koa-session, its data in a
+ * server-side store), the auth middleware, @koa/router — also guards the WebSocket upgrade on /chat.
+ * Each chat socket belongs to its user and session (the route's `keys`): logging out destroys the session and
+ * closes that session's sockets in every tab (`gate.revoke`), and a replayed cookie finds no session (401).
  */
 
-import { randomUUID } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
 import { koaGate } from '@wsgate/koa';
@@ -11,9 +12,25 @@ import { chatPage, createRoom, exampleHosts, logHandshake, loginPage, sessionSec
 import { createGateLog, probePage, slowRoute } from 'chat-page/demo';
 import { serveMetrics } from 'chat-page/telemetry'; // the gate's OpenTelemetry metrics, for GET /metrics
 import Koa from 'koa';
+import session from 'koa-session';
+import { createSessionStore } from './session-store.js';
 
+/** What requireUser found: the user, and the id of the session in the store. */
 interface State {
   user?: string;
+  session?: string;
+}
+
+/** koa-session's `ctx.session`, with what this app keeps in it (koa-session declares no type for it). */
+interface ChatSession {
+  user?: string;
+  readonly externalKey?: string;
+  regenerate(): Promise<void>;
+}
+declare module 'koa' {
+  interface DefaultContext {
+    session: ChatSession | null;
+  }
 }
 
 export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?: string[] } = {}) {
@@ -21,24 +38,23 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
   // Koa signs cookies with app.keys (keygrip): `sid` travels with `sid.sig`.
   app.keys = keys ?? [sessionSecret()];
 
-  const sessions = new Map<string, string>(); // session id -> user name
-  const cookie = { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } as const;
+  // The session, for every request, the WebSocket upgrade included: koa-session with an external store, so
+  // the cookie `sid` (with `sid.sig`) holds only the session's id. A handshake only reads the session: nothing
+  // changes in it, so nothing is saved or set then.
+  const store = createSessionStore();
+  const sessions = session({ key: 'sid', store, httpOnly: true, sameSite: 'lax', signed: true }, app);
 
-  // Who is logged in, for every request, the WebSocket upgrade included.
-  const session: Koa.Middleware<State> = async (ctx, next) => {
-    const sid = ctx.cookies.get('sid', { signed: true });
-    const user = sid === undefined ? undefined : sessions.get(sid);
-    if (user !== undefined) ctx.state.user = user;
-    await next();
-  };
-
-  // The route guard: an ordinary Koa middleware, answering a real 401 before any 101.
+  // The route guard: an ordinary Koa middleware, answering a real 401 before any 101. It reads the session
+  // into ctx.state on the way in: the route's hook (which runs once Koa's chain has unwound) takes it from there.
   const requireUser: RouterMiddleware<State> = async (ctx, next) => {
-    if (ctx.state.user === undefined) {
+    const user = ctx.session?.user;
+    if (user === undefined) {
       ctx.status = 401;
       ctx.body = { error: 'login required' };
       return;
     }
+    ctx.state.user = user;
+    ctx.state.session = ctx.session?.externalKey;
     await next();
   };
 
@@ -55,8 +71,9 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
 
   const router = new Router<State>();
   router.get('/', (ctx) => {
+    const user = ctx.session?.user;
     ctx.type = 'html';
-    ctx.body = ctx.state.user === undefined ? loginPage() : chatPage(ctx.state.user);
+    ctx.body = user === undefined ? loginPage() : chatPage(user);
   });
   router.get('/health', (ctx) => {
     ctx.body = 'ok';
@@ -73,20 +90,24 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
     ctx.type = 'html';
     ctx.body = probePage();
   });
-  router.post('/login', bodyParser({ enableTypes: ['form'] }), (ctx) => {
+  router.post('/login', bodyParser({ enableTypes: ['form'] }), async (ctx) => {
     const form = ctx.request.body as Record<string, unknown> | undefined;
     const name = typeof form?.name === 'string' ? form.name.trim() : '';
     if (name === '' || name.length > 32) ctx.throw(400, 'a name of 1 to 32 characters is required');
-    const sid = randomUUID();
-    sessions.set(sid, name);
-    ctx.cookies.set('sid', sid, cookie);
+    // The user in the session, under a new session id (no fixation): the old id is destroyed in the store.
+    ctx.session!.user = name;
+    await ctx.session!.regenerate();
     ctx.redirect('/');
     ctx.status = 303;
   });
-  router.post('/logout', (ctx) => {
-    const sid = ctx.cookies.get('sid', { signed: true });
-    if (sid !== undefined) sessions.delete(sid);
-    ctx.cookies.set('sid', null, cookie);
+  router.post('/logout', async (ctx) => {
+    const id = ctx.session?.externalKey;
+    // Out of the store first, so that nothing can reconnect with the cookie once its sockets are closed;
+    // `ctx.session = null` then has koa-session expire the cookie (and destroy the id again, a no-op).
+    if (id !== undefined) await store.destroy(id);
+    ctx.session = null;
+    // Now the session's open sockets, in every tab.
+    if (id !== undefined) ws.gate.revoke({ session: id }, { reason: 'you logged out in another tab' });
     ctx.redirect('/');
     ctx.status = 303;
   });
@@ -95,10 +116,15 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
   router.get(
     '/chat',
     ws.route(
-      { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+      {
+        subprotocols: ['chat.v2', 'chat.v1'],
+        requireSubprotocol: true,
+        // After requireUser: the connection's user and session, the keys `gate.revoke` closes it by.
+        onUpgrade: (_upgrade, ctx: RouterContext<State>) => ({ user: ctx.state.user!, session: ctx.state.session! }),
+        keys: ({ user, session }) => ({ user, session }),
+      },
       requireUser,
-      (socket, ctx: RouterContext<State>, { protocol, transport }) =>
-        room.join(socket, ctx.state.user!, protocol, transport),
+      (socket, _ctx, { context, protocol, transport }) => room.join(socket, context.user, protocol, transport),
     ),
   );
   // The demo's slow hook: it outlasts the route's 1 s handshakeTimeout, so the gate answers 503 HANDSHAKE_TIMEOUT.
@@ -107,7 +133,7 @@ export function createChat({ host = '127.0.0.1', keys }: { host?: string; keys?:
     ws.route(slowRoute, (socket) => socket.close()),
   );
 
-  app.use(session);
+  app.use(sessions);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return { app, ws, room, gateLog };
