@@ -1,7 +1,6 @@
 /**
- * An in-memory connection for port-free clients (`@wsgate/testing`, Fastify's `injectWebSocket`): the
- * server side is handed to a server as a new connection, so the bytes go through Node's HTTP parser, the
- * gate and the app exactly as over TCP.
+ * An in-memory connection for port-free clients (`@wsgate/testing`): the server side is handed to a server
+ * as a new connection, so the bytes go through Node's HTTP parser, the gate and the app exactly as over TCP.
  */
 
 import { type Duplex, duplexPair } from 'node:stream';
