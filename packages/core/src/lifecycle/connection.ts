@@ -16,7 +16,7 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
   const { gate, transport } = handshake;
   let socket: WebSocket;
   try {
-    socket = transport.accept(accepted as Accept, route as Route<unknown>, handshake.site);
+    socket = transport.accept(accepted as Accept);
   } catch (error) {
     // Nothing was written (a header the hook set was refused): give back what the decision took.
     accepted.leases?.release();
