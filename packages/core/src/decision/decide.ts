@@ -36,14 +36,14 @@ export interface Accept<Context = unknown> {
   readonly leases: HeldLeases | undefined;
 }
 
-/** What the decision needs beyond the route and the admission: the handshake in flight implements it. */
+/** What the decision needs beyond the route and the admission: a small value (lifecycle/admitted.ts). */
 export interface DecisionInputs {
   readonly site: RequestSite;
   readonly cookies: CookieSource;
   /** The handshake's abort signal, made on first read. */
   readonly signal: AbortSignal;
   /** False once the client went away or the deadline passed: nothing more is decided then. */
-  readonly pending: boolean;
+  readonly inFlight: boolean;
   /** True once the gate began to close. */
   readonly closing: boolean;
   report(error: unknown): void;
@@ -90,7 +90,7 @@ function afterHook<Context>(
   outcome: Context | Rejection,
   view: UpgradeView,
 ): Decision<Context> | Promise<Decision<Context>> {
-  if (!inputs.pending) return undefined;
+  if (!inputs.inFlight) return undefined;
   if (outcome instanceof Rejection) return outcome;
   return takeQuotas(route, admission, inputs, outcome, view.headers);
 }
@@ -109,7 +109,7 @@ function takeQuotas<Context>(
   const info = { request: site.wire.request, route: route.path, ip: site.ip, context };
   return decideLimits(route.limits, info, (error) => inputs.report(error)).then((held) => {
     if (held instanceof Rejection) return held;
-    if (!inputs.pending) {
+    if (!inputs.inFlight) {
       held.release();
       return undefined;
     }
