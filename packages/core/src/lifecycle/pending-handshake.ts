@@ -132,14 +132,16 @@ export class Handshake {
    * what the decision took is given back and the handshake is refused instead: undefined.
    */
   accept(accept: Accept<unknown>): WebSocket | undefined {
-    if (this.#done) return undefined;
-    let socket: WebSocket;
+    let socket: WebSocket | undefined;
     try {
-      socket = this.transport.accept(accept);
+      if (!this.#done) socket = this.transport.accept(accept);
     } catch (error) {
+      this.fail(error);
+    }
+    if (socket === undefined) {
+      // Nothing was written: what the decision took is given back.
       accept.leases?.release();
       accept.deflate?.extension.cleanup();
-      this.fail(error);
       return undefined;
     }
     this.#settle(false);
