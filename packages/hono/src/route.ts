@@ -94,7 +94,7 @@ export function websocketRoute(
     const upgrade = upgradeOf(incomingOf(c) as Incoming);
     const admitted = upgrade === undefined ? undefined : admittedHere.get(upgrade);
     if (admitted !== undefined) {
-      // Nothing to await when the app has already answered or the handshake ended meanwhile: the core has answered.
+      // A promise only when something on the way is async; undefined when the app or the core has answered.
       const accepted = (upgrade as AppUpgrade).accept(admitted);
       if (accepted !== undefined) await accepted;
     }
