@@ -16,6 +16,8 @@
 //   /life     the hook's context { user, session } from `x-user` / `x-session` is the connection's keys; it
 //             expires `x-expires-in` ms after it opened (if given), and `refresh` extends it `x-refreshes` times
 //   /beat     heartbeat every 200 ms (timeout 100 ms), one connection at a time (a quota lease)
+//   /answered a middleware (core: the hook) that writes its own 403 on the framework's response and still
+//             lets the request through to the route: its answer stands, and the route does nothing
 //   /health   an ordinary HTTP route answering `ok` (text/plain); any other path: the app's own 404
 import type { ConnectionCloseEvent, GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
 import { quotaPerKey, rateLimitPerKey } from '@wsgate/core';
@@ -92,7 +94,8 @@ export type RoutePath =
   | '/strict'
   | '/allowed'
   | '/life'
-  | '/beat';
+  | '/beat'
+  | '/answered';
 
 export const ROUTE_PATHS: readonly RoutePath[] = [
   '/ws',
@@ -111,7 +114,15 @@ export const ROUTE_PATHS: readonly RoutePath[] = [
   '/allowed',
   '/life',
   '/beat',
+  '/answered',
 ];
+
+/** What /answered's middleware writes on the framework's response before it calls the next one. */
+export const ANSWERED = {
+  status: 403,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  body: 'answered by the app\n',
+} as const;
 
 /** The headers /headers' middleware sets before the route, through each framework's own response API. */
 export const MIDDLEWARE_HEADERS = {
@@ -242,6 +253,7 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
       heartbeat: false,
     },
     '/beat': { heartbeat: { interval: 200, timeout: 100 }, quotas: [quotaPerKey(1, () => 'beat')] },
+    '/answered': {},
   };
   return {
     probe,

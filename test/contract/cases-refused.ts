@@ -2,7 +2,7 @@
 // the 426 for what is not a WebSocket handshake, and the app's own answers. The rows that need state (a full
 // quota, a rate limit, the cap on pending handshakes, shutdown, the deadline) are in scenarios.test.ts.
 import { reject } from '@wsgate/core';
-import { LOGIN_REQUIRED } from './app.js';
+import { ANSWERED, LOGIN_REQUIRED } from './app.js';
 import { type Case, refusedWith, rowBody } from './case.js';
 
 const SAME_ORIGIN = 'http://127.0.0.1:{port}';
@@ -213,6 +213,18 @@ export const refusedCases: readonly Case[] = [
       handled: null,
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 401, route: '/auth' },
+    },
+  },
+  {
+    name: 'a middleware that answered and still let the request through: its answer stands (core: the hook)',
+    request: { path: '/answered' },
+    expect: {
+      status: ANSWERED.status,
+      headers: { ...ANSWERED.headers, Connection: 'close' },
+      body: ANSWERED.body,
+      handled: null,
+      closes: true,
+      event: { outcome: 'reject', code: 'REJECTED', status: ANSWERED.status, route: '/answered' },
     },
   },
   {

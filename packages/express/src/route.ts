@@ -5,13 +5,12 @@
  * 426, through Express's response.
  */
 
-import type { ServerResponse } from 'node:http';
 import { type Connection, Gate } from '@wsgate/core';
 import {
-  accept,
-  admit,
+  type Admitted,
+  type AppUpgrade,
   defineRoute,
-  isUpgradeToWebSocket,
+  isUnattachedUpgrade,
   type Route,
   upgradeOf,
   upgradeRequired,
@@ -127,31 +126,32 @@ export function websocketRoute(
     return route;
   };
 
+  // What this route's entry admitted, for its last step: this route's own, so that no other route's admission
+  // (a request that went on with next('route')) is taken for it.
+  const admittedHere = new WeakMap<AppUpgrade, Admitted>();
+
   const entry = function websocketOnly(req: Request, res: Response, next: NextFunction): void {
     const upgrade = upgradeOf(req);
     const gate = gateOf(req);
-    if (upgrade?.handshake === undefined || gate === undefined) {
+    if (upgrade === undefined || gate === undefined) {
       notAnUpgrade(req, res);
       return;
     }
-    const { handshake } = upgrade;
-    const view = new ExpressView(req, upgrade.response as ServerResponse);
+    const admit = (admitted: Admitted | undefined) => {
+      if (admitted === undefined) return; // the core has answered on the socket
+      admittedHere.set(upgrade, admitted);
+      next();
+    };
     // Synchronous unless a policy is not: then the route's middleware runs in this same turn.
-    const admitted = admit(handshake, routeFor(gate), view);
-    if (admitted === true) next();
-    else if (admitted !== false) admitted.then((ok) => ok && next(), next);
+    const admitted = upgrade.admit(routeFor(gate), new ExpressView(req, res));
+    if (admitted instanceof Promise) admitted.then(admit, next);
+    else admit(admitted);
   };
 
   const last = function websocketHandshake(req: Request): void {
     const upgrade = upgradeOf(req);
-    const handshake = upgrade?.handshake;
-    // The route this route's entry admitted the handshake for (its handler is this route's `connect`): compiled
-    // for this request's gate, so the gate need not be looked up again.
-    const route = handshake?.admitted?.route;
-    // take() is false when the client went away, the deadline passed, or a middleware has already started
-    // a response and still called next(): that response is the answer.
-    if (handshake === undefined || route?.handler !== connect || !upgrade?.take()) return;
-    void accept(handshake, route);
+    const admitted = upgrade === undefined ? undefined : admittedHere.get(upgrade);
+    if (admitted !== undefined) void (upgrade as AppUpgrade).accept(admitted);
   };
 
   return [entry, ...middleware, last];
@@ -161,7 +161,7 @@ let warnedUnattached = false;
 
 /** A plain request (or an upgrade to another protocol) on a WebSocket route: the core's 426. */
 function notAnUpgrade(req: Request, res: Response): void {
-  if (!warnedUnattached && upgradeOf(req) === undefined && isUpgradeToWebSocket(req)) {
+  if (!warnedUnattached && isUnattachedUpgrade(req)) {
     warnedUnattached = true;
     console.warn(
       'wsgate: a WebSocket upgrade reached a WebSocket route on a server wsgate is not attached to; ' +

@@ -47,8 +47,8 @@ export class ExpressView implements FrameworkView {
   }
 
   /**
-   * The app's response is the one the core made over the upgrade's socket (`upgradeOf(req).response`): its
-   * headers as its head would carry them, with what `on-headers` hooks add then (express-session's cookie).
+   * The app's response is the one the core made over the upgrade's socket (Express's `res`): its headers as
+   * its head would carry them, with what `on-headers` hooks add then (express-session's cookie).
    */
   get responseHeaders(): ReturnType<ServerResponse['getHeaders']> {
     return headersAtHead(this.#response);

@@ -6,10 +6,8 @@
  *     -> a `ws` route: admit (Origin, subprotocols), its middleware, accept (hook, quotas, 101) -> handler
  */
 
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { Gate, type GateOptions } from '@wsgate/core';
-import { openAppUpgrade } from '@wsgate/core/adapter';
+import { serveApp } from '@wsgate/core/adapter';
 import type { Application, Request, Response } from 'express';
 import { addRouterWs, routerOf } from './methods.js';
 import { defineWebSocketRoute } from './route.js';
@@ -32,21 +30,14 @@ export function wsgate<App extends Application, Context = undefined>(
   }
   if (target.wsgate !== undefined) throw new TypeError('wsgate: this app already has a wsgate');
   const gate = new Gate(options as GateOptions);
-  const run = (request: IncomingMessage, response: unknown) => app(request as Request, response as Response);
-  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
-    openAppUpgrade(gate, request, socket, head, run);
-
-  const attached = new WeakSet<object>();
+  // Express cannot serve node:http2's compat requests (http1-only.ts): its handler gets node:http's alone.
+  const serving = serveApp(gate, (request, response) => app(request as Request, response as Response), {
+    http2: false,
+  });
   const controller: ExpressGate = {
     gate,
-    attach(server) {
-      if (!attached.has(server)) {
-        attached.add(server);
-        server.on('upgrade', handleUpgrade);
-      }
-      return server;
-    },
-    handleUpgrade,
+    attach: (server) => serving.attach(server),
+    handleUpgrade: (request, socket, head) => serving.handleUpgrade(request, socket, head),
     close: (closeOptions) => gate.close(closeOptions),
   };
 

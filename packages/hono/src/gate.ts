@@ -2,12 +2,12 @@
  * `wsgate(app)`: WebSocket upgrades through a Hono app on @hono/node-server, its middleware before any 101.
  * Translation only:
  *
- *   server 'upgrade'  -> openAppUpgrade: the core's checks, then node-server's request listener runs
+ *   server 'upgrade'  -> serveApp: the core's checks, then node-server's request listener runs
  *                        app.fetch over a response on the socket: `c.env.incoming` is the upgrade request
  *     - a middleware answers (c.json(..., 401), an HTTPException, the app's 404): that response goes out
  *     - `ws.route(...)`: admit (Origin, subprotocols), the route's middleware, accept (hook, quotas, 101)
  *       -> handler(socket, c, connection)
- *   HTTP/2 'connect'  -> openAppConnect: the same for an extended CONNECT (RFC 8441), routed as its GET
+ *   HTTP/2 'connect'  -> the same for an extended CONNECT (RFC 8441), routed as its GET
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,14 +16,7 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Gate } from '@wsgate/core';
-import {
-  isHttp2Server,
-  isUpgradeToWebSocket,
-  openAppConnect,
-  openAppUpgrade,
-  serveExtendedConnect,
-  upgradeOf,
-} from '@wsgate/core/adapter';
+import { type AppServing, isUnattachedUpgrade, serveApp, upgradeOf } from '@wsgate/core/adapter';
 import type { Context, Env, Hono } from 'hono';
 import { incomingOf, parseRouteArguments, type RouteSite, websocketRoute } from './route.js';
 import type {
@@ -51,8 +44,8 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
   readonly gate: Gate;
   readonly #app: HonoApp<E>;
   readonly #site: RouteSite;
+  readonly #serving: AppServing;
   #listener: Listener | undefined;
-  #attached = false;
   #warned = false;
 
   constructor(app: HonoApp<E>, options: HonoGateOptions<AppContext, E> = {}) {
@@ -68,6 +61,7 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
       trust: compileTrust(trustProxy),
       warnUnattached: (c) => this.#warnUnattached(c),
     };
+    this.#serving = serveApp(this.gate, (request, response) => this.requestListener(request, response));
   }
 
   /**
@@ -124,28 +118,17 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
    * Attach before the first client connects; `http2: false` leaves HTTP/2 alone.
    */
   attach<Server extends UpgradeServer>(server: Server, options: { http2?: boolean } = {}): Server {
-    const { http2 = true } = options;
-    if (typeof http2 !== 'boolean') {
-      throw new TypeError(`wsgate: attach option "http2" must be a boolean, got ${typeof http2}`);
-    }
-    this.#attached = true;
-    server.on('upgrade', (request, socket, head) => this.handleUpgrade(request, socket, head));
-    if (http2 && isHttp2Server(server)) {
-      serveExtendedConnect(server, (request, response) => this.handleConnect(request, response));
-    }
-    return server;
+    return this.#serving.attach(server, options);
   }
 
   /** One upgrade request (a server's 'upgrade' event), for servers you wire yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#attached = true;
-    openAppUpgrade(this.gate, request, socket, head, this.requestListener);
+    this.#serving.handleUpgrade(request, socket, head);
   }
 
   /** One HTTP/2 extended CONNECT (a node:http2 server's 'connect' event); `attach` advertises and wires it. */
   handleConnect(request: Http2ServerRequest, response: Http2ServerResponse): void {
-    this.#attached = true;
-    openAppConnect(this.gate, request, response, this.requestListener);
+    this.#serving.handleConnect(request, response);
   }
 
   /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */
@@ -164,7 +147,7 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
     this.#listener ??= getRequestListener(async (request: Request, env: HttpBindings | object) => {
       const response = await this.#app.fetch(request, env);
       const upgrade = upgradeOf((env as HttpBindings).incoming);
-      const answered = upgrade?.handshake !== undefined && !upgrade.handshake.pending && !upgrade.appResponded;
+      const answered = upgrade !== undefined && !upgrade.inFlight && !upgrade.appResponded;
       return answered ? RESPONSE_ALREADY_SENT : response;
     }) as Listener;
     return this.#listener;
@@ -172,11 +155,11 @@ export class HonoGate<E extends Env = Env, AppContext = undefined> {
 
   #warnUnattached(c: Context): void {
     const incoming = incomingOf(c);
-    if (this.#warned || incoming === undefined || !isUpgradeToWebSocket(incoming)) return;
+    if (this.#warned || incoming === undefined || !isUnattachedUpgrade(incoming)) return;
     this.#warned = true;
     console.warn(
       `wsgate: a WebSocket upgrade reached ${c.req.path} on a server this gate is not attached to ` +
-        `(${this.#attached ? 'another server' : 'none yet'}); call ws.attach(serve({ fetch: app.fetch }))`,
+        `(${this.#serving.attached ? 'another server' : 'none yet'}); call ws.attach(serve({ fetch: app.fetch }))`,
     );
   }
 }

@@ -9,8 +9,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Connection, Gate, Upgrade } from '@wsgate/core';
-import { accept, admit, defineRoute, type UpgradeRequest, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
+import type { Connection, Gate, Upgrade, UpgradeRequest } from '@wsgate/core';
+import { type Admitted, type AppUpgrade, defineRoute, upgradeOf, upgradeRequired } from '@wsgate/core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { WebSocket } from 'ws';
 import type { HonoConnectionHandler, HonoRouteOptions, HonoUpgradeHook } from './types.js';
@@ -71,26 +71,31 @@ export function websocketRoute(
       handler(socket, contexts.get(connection.request) as Context, connection),
   );
 
+  // What this route's entry admitted, for its last step.
+  const admittedHere = new WeakMap<AppUpgrade, Admitted>();
+
   const entry: MiddlewareHandler = async (c, next) => {
     const incoming = incomingOf(c);
     const upgrade = incoming && upgradeOf(incoming);
-    const handshake = upgrade?.handshake;
-    if (incoming === undefined || handshake === undefined) {
-      if (upgrade === undefined) site.warnUnattached(c);
+    if (incoming === undefined || upgrade === undefined) {
+      site.warnUnattached(c);
       return upgradeRequiredThroughHono(c, incoming);
     }
     contexts.set(incoming, c);
     // From a refusal on, the core has answered on the socket. Awaited only when a policy is async.
-    const admitted = admit(handshake, route, new HonoView(c, incoming, site.trust));
-    if (admitted === false || (admitted !== true && !(await admitted))) return RESPONSE_ALREADY_SENT;
+    const admitting = upgrade.admit(route, new HonoView(c, incoming, site.trust));
+    const admitted = admitting instanceof Promise ? await admitting : admitting;
+    if (admitted === undefined) return RESPONSE_ALREADY_SENT;
+    admittedHere.set(upgrade, admitted);
     await next();
   };
 
   const last: MiddlewareHandler = async (c) => {
     const upgrade = upgradeOf(incomingOf(c) as Incoming);
-    // take() is false when the client went away or the deadline passed: the core has answered.
-    if (upgrade?.handshake !== undefined && upgrade.take()) {
-      const accepted = accept(upgrade.handshake, route);
+    const admitted = upgrade === undefined ? undefined : admittedHere.get(upgrade);
+    if (admitted !== undefined) {
+      // A promise only when something on the way is async; undefined when the app or the core has answered.
+      const accepted = (upgrade as AppUpgrade).accept(admitted);
       if (accepted !== undefined) await accepted;
     }
     return RESPONSE_ALREADY_SENT;

@@ -11,20 +11,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { format } from 'node:util';
-import { type Connection, Gate, type Upgrade } from '@wsgate/core';
-import {
-  admit,
-  defineRoute,
-  isHttp2Server,
-  isUpgradeToWebSocket,
-  openAppConnect,
-  openAppUpgrade,
-  type Route,
-  serveExtendedConnect,
-  upgradeOf,
-  upgradeRequired,
-} from '@wsgate/core/adapter';
+import { Gate } from '@wsgate/core';
+import { type AppServing, isUnattachedUpgrade, serveApp } from '@wsgate/core/adapter';
 import type Koa from 'koa';
+import { contextOf, websocketRoute } from './route.js';
 import type {
   KoaApp,
   KoaConnectionHandler,
@@ -35,6 +25,7 @@ import type {
   NoInference,
   WebSocketMiddleware,
 } from './types.js';
+import { unwound } from './unwound.js';
 
 type Middleware<Ctx extends KoaContext> = Koa.Middleware<Ctx['state'], Ctx>;
 /** The route's context comes from its hook (or the app's), never from the handler's annotation. */
@@ -49,13 +40,6 @@ type RouteOptionsOrMiddleware<Context, Ctx extends KoaContext, HookCtx> =
   | KoaRouteOptions<Context, HookCtx>
   | Middleware<Ctx>;
 
-import { answerWhenUnwound, unwound } from './unwound.js';
-import { KoaView } from './view.js';
-
-/** The Koa context of a request on its way through a WebSocket route, for the hook and the handler. */
-const kContext = Symbol('wsgate.koa.context');
-type WithContext = IncomingMessage & { [kContext]?: KoaContext };
-
 /**
  * Koa watches every response with on-finished, on the response and on its socket: it must see the
  * response finish (with the status the client got, for upstream middleware and loggers), or a reset of
@@ -68,8 +52,8 @@ export class KoaGate<AppContext = undefined> {
   readonly gate: Gate;
   readonly #app: KoaApp;
   readonly #onUpgrade: KoaUpgradeHook<AppContext, KoaContext> | undefined;
+  readonly #serving: AppServing;
   #callback: ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
-  #attached = false;
   #warned = false;
 
   constructor(app: KoaApp, options: KoaGateOptions<AppContext> = {}) {
@@ -82,8 +66,9 @@ export class KoaGate<AppContext = undefined> {
     this.gate = new Gate({
       ...rest,
       // Hooks and handlers that throw are reported like any Koa error, with the request's ctx.
-      onError: onError ?? ((error, request) => this.#reportError(error, (request as WithContext)[kContext])),
+      onError: onError ?? ((error, request) => this.#reportError(error, contextOf(request))),
     });
+    this.#serving = serveApp(this.gate, (request, response) => this.#run(request, response), { observed });
   }
 
   /**
@@ -140,60 +125,12 @@ export class KoaGate<AppContext = undefined> {
     if (typeof handler !== 'function' || middleware.some((m) => typeof m !== 'function')) {
       throw new TypeError('wsgate: ws.route([options], ...middleware, handler) takes functions after the options');
     }
-    const { path, onUpgrade, ...routeOptions } = options;
-    const hook = (onUpgrade ?? this.#onUpgrade) as KoaUpgradeHook<Context, Ctx> | undefined;
-    const coreOptions = {
-      ...routeOptions,
-      // Only a route with a hook pays for the hook's view.
-      onUpgrade: hook && ((upgrade: Upgrade) => hook(upgrade, (upgrade.request as WithContext)[kContext] as Ctx)),
+    const site = {
+      gate: this.gate,
+      onUpgrade: this.#onUpgrade as KoaUpgradeHook<Context, Ctx> | undefined,
+      warnUnattached: (ctx: KoaContext) => this.#warnUnattached(ctx),
     };
-    const coreHandler = (socket: Parameters<KoaConnectionHandler<Context, Ctx>>[0], connection: Connection<Context>) =>
-      handler(socket, (connection.request as WithContext)[kContext] as Ctx, connection);
-    // Checked now (a bad option is a TypeError here); compiled once per route pattern.
-    const compiled = new Map<string, Route<Context>>();
-    const routeFor = (label: string) => {
-      let route = compiled.get(label);
-      if (route === undefined) {
-        route = defineRoute(this.gate, label, coreOptions, coreHandler);
-        compiled.set(label, route);
-      }
-      return route;
-    };
-    routeFor(path ?? '*');
-
-    const warnUnattached = (ctx: Ctx) => this.#warnUnattached(ctx);
-    return async function websocketRoute(ctx: Ctx) {
-      const upgrade = upgradeOf(ctx.req);
-      const handshake = upgrade?.handshake;
-      if (upgrade === undefined || handshake === undefined) {
-        if (upgrade === undefined) warnUnattached(ctx);
-        return upgradeRequiredThroughKoa(ctx);
-      }
-      (ctx.req as WithContext)[kContext] = ctx;
-      const route = routeFor(labelOf(ctx, path)) as Route<unknown>;
-      const view = new KoaView(ctx);
-      // From a refusal on, the core has answered on the socket: Koa must write nothing. Awaited only when
-      // a policy is async, so that a synchronous admission costs no turn of the microtask queue.
-      const admitted = admit(handshake, route, view);
-      if (admitted === false || (admitted !== true && !(await admitted))) {
-        ctx.respond = false;
-        return;
-      }
-      const run = async (i: number): Promise<unknown> => {
-        if (i < middleware.length) return middleware[i]?.(ctx, () => run(i + 1) as Promise<void>);
-        if (upgrade.appResponded) {
-          throw new Error('wsgate: the response had already started when the WebSocket route ran');
-        }
-        // Koa writes a response once its whole chain has unwound, and middleware act on the way back out
-        // (koa-session commits the session there): the handshake is answered then, so that what they set
-        // rides on the 101 and nothing they do finds the response already sent. Meanwhile they see the
-        // acceptance's status (an extended CONNECT's is 200: HTTP/2 has no 101, RFC 8441 §5).
-        ctx.respond = false;
-        ctx.status = handshake.transport.name === 'h2' ? 200 : 101;
-        answerWhenUnwound(ctx.req, { upgrade, handshake, route, view });
-      };
-      await run(0);
-    };
+    return websocketRoute(site, options, middleware, handler);
   }
 
   /**
@@ -208,22 +145,20 @@ export class KoaGate<AppContext = undefined> {
       on(event: 'upgrade', listener: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
     },
   >(server: Server, options: { http2?: boolean } = {}): Server {
-    const { http2 = true } = options;
-    if (typeof http2 !== 'boolean') {
-      throw new TypeError(`wsgate: attach option "http2" must be a boolean, got ${typeof http2}`);
-    }
-    this.#attached = true;
-    server.on('upgrade', (request, socket, head) => this.handleUpgrade(request, socket, head));
-    if (http2 && isHttp2Server(server)) {
-      serveExtendedConnect(server, (request, response) => this.handleConnect(request, response));
-    }
-    return server;
+    return this.#serving.attach(server, options);
   }
 
   /** One upgrade request, for servers you wire yourself. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#attached = true;
-    openAppUpgrade(this.gate, request, socket, head, (req, res) => this.#run(req, res), { observed });
+    this.#serving.handleUpgrade(request, socket, head);
+  }
+
+  /**
+   * One HTTP/2 extended CONNECT (a node:http2 server's 'connect' event), for servers you wire yourself; such
+   * a server must advertise it (`settings: { enableConnectProtocol: true }`). `attach` does both.
+   */
+  handleConnect(request: Http2ServerRequest, response: Http2ServerResponse): void {
+    this.#serving.handleConnect(request, response);
   }
 
   /** Koa's handling of one request; once its chain has unwound, the handshake that reached a route is answered. */
@@ -238,15 +173,6 @@ export class KoaGate<AppContext = undefined> {
     );
   }
 
-  /**
-   * One HTTP/2 extended CONNECT (a node:http2 server's 'connect' event), for servers you wire yourself; such
-   * a server must advertise it (`settings: { enableConnectProtocol: true }`). `attach` does both.
-   */
-  handleConnect(request: Http2ServerRequest, response: Http2ServerResponse): void {
-    this.#attached = true;
-    openAppConnect(this.gate, request, response, (req, res) => this.#run(req, res));
-  }
-
   /** Graceful shutdown (core `gate.close`): new handshakes get 503, open connections close with 1001. */
   close(options?: { timeout?: number }): Promise<void> {
     return this.gate.close(options);
@@ -254,11 +180,11 @@ export class KoaGate<AppContext = undefined> {
 
   /** A WebSocket handshake reached a route without coming through `attach`: the server was never attached. */
   #warnUnattached(ctx: KoaContext): void {
-    if (this.#warned || !isUpgradeToWebSocket(ctx.req)) return;
+    if (this.#warned || !isUnattachedUpgrade(ctx.req)) return;
     this.#warned = true;
     console.warn(
       `wsgate: a WebSocket upgrade reached ${ctx.path} on a server this KoaGate is not attached to ` +
-        `(${this.#attached ? 'another server' : 'none yet'}); call ws.attach(server), e.g. ws.attach(app.listen(3000))`,
+        `(${this.#serving.attached ? 'another server' : 'none yet'}); call ws.attach(server), e.g. ws.attach(app.listen(3000))`,
     );
   }
 
@@ -269,18 +195,4 @@ export class KoaGate<AppContext = undefined> {
     if (app.listenerCount('error') > 0) app.emit('error', err, ctx);
     else app.onerror(err);
   }
-}
-
-/** Answers 426 to a plain request through Koa (the core's answer: RFC 9110 §15.5.22, §7.8; 400 over HTTP/2). */
-export function upgradeRequiredThroughKoa(ctx: KoaContext): void {
-  const { status, headers, body } = upgradeRequired(ctx.req);
-  ctx.status = status;
-  ctx.set(headers);
-  ctx.body = body;
-}
-
-function labelOf(ctx: KoaContext, path: string | undefined): string {
-  if (path !== undefined) return path;
-  const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
-  return matched === undefined ? '*' : String(matched);
 }

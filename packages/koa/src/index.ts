@@ -1,6 +1,7 @@
 import { upgradeOf } from '@wsgate/core/adapter';
 import type Koa from 'koa';
-import { KoaGate, upgradeRequiredThroughKoa } from './gate.js';
+import { KoaGate } from './gate.js';
+import { upgradeRequiredThroughKoa } from './route.js';
 import type { KoaApp, KoaContext, KoaGateOptions } from './types.js';
 
 export type { Connection, GateOptions, Rejection, RouteOptions, Upgrade } from '@wsgate/core';
@@ -25,7 +26,7 @@ export function koaGate<AppContext = undefined>(
 
 /** True while `ctx` is a WebSocket handshake that no one has answered yet. */
 export function isWebSocketUpgrade(ctx: { req: KoaContext['req'] }): boolean {
-  return upgradeOf(ctx.req)?.handshake?.pending === true;
+  return upgradeOf(ctx.req)?.inFlight === true;
 }
 
 /**
@@ -34,6 +35,6 @@ export function isWebSocketUpgrade(ctx: { req: KoaContext['req'] }): boolean {
  * auth middleware answers them: `router.get('/chat', requireUpgrade, requireUser, ws.route(...))`.
  */
 export async function requireUpgrade<Ctx extends KoaContext>(ctx: Ctx, next: Koa.Next): Promise<void> {
-  if (upgradeOf(ctx.req)?.handshake !== undefined) return next();
+  if (upgradeOf(ctx.req) !== undefined) return next();
   upgradeRequiredThroughKoa(ctx);
 }

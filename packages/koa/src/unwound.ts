@@ -4,51 +4,28 @@
  * koa-session commits the session (its Set-Cookie) after `await next()`, with `rolling: true` on every
  * request. Answering inside the chain would send the 101 first, and every such write would then throw
  * ERR_HTTP_HEADERS_SENT; answered here, what they set rides on the 101 (the carried headers), and an error
- * on the way out is Koa's own answer (its 500), written instead of the 101.
+ * on the way out is Koa's own answer (its 500), written instead of the 101: the core's `accept` then finds
+ * the app has answered, and does nothing.
  */
 
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
-import { type AppUpgrade, accept, type Handshake, type Route } from '@wsgate/core/adapter';
-import type { KoaView } from './view.js';
+import type { UpgradeRequest } from '@wsgate/core';
 
-export interface ReachedRoute {
-  readonly upgrade: AppUpgrade;
-  readonly handshake: Handshake;
-  readonly route: Route<unknown>;
-  readonly view: KoaView;
-}
-
-type Request = IncomingMessage | Http2ServerRequest;
-
-/** On the request: the route it reached, until the chain has unwound; `UNWOUND` once it has. */
-const kReached = Symbol('wsgate.koa.reached');
+/** The answer a request's route is waiting to give, until the chain has unwound; `UNWOUND` once it has. */
 const UNWOUND = Symbol('wsgate.koa.unwound');
-type Carrier = { [kReached]?: ReachedRoute | typeof UNWOUND };
+const waiting = new WeakMap<UpgradeRequest, (() => unknown) | typeof UNWOUND>();
 
-/** The route's last step: the handshake is answered when the chain has unwound (now, if it already has). */
-export function answerWhenUnwound(request: Request, reached: ReachedRoute): void {
-  const carrier = request as Carrier;
-  if (carrier[kReached] === UNWOUND) answer(reached);
-  else carrier[kReached] = reached;
+/** The route's last step: `answer` runs when the chain has unwound (now, if it already has). */
+export function answerWhenUnwound(request: UpgradeRequest, answer: () => unknown): void {
+  if (waiting.get(request) === UNWOUND) answer();
+  else waiting.set(request, answer);
 }
 
 /**
  * Koa is done with the request (its callback's promise settled). A middleware that did not await `next()`
  * may reach the route later: it is answered there and then.
  */
-export function unwound(request: Request): void {
-  const carrier = request as Carrier;
-  const reached = carrier[kReached];
-  carrier[kReached] = UNWOUND;
-  if (reached !== undefined && reached !== UNWOUND) answer(reached);
-}
-
-/**
- * take() is false when the handshake ended meanwhile (the client left, the deadline passed: the response
- * is then finished for Koa's observers with the client's status), or when the app answered on the way
- * out (an error after `next()`: Koa's 500 went out instead).
- */
-function answer({ upgrade, handshake, route, view }: ReachedRoute): void {
-  if (upgrade.take()) void accept(handshake, route, view);
+export function unwound(request: UpgradeRequest): void {
+  const answer = waiting.get(request);
+  waiting.set(request, UNWOUND);
+  if (answer !== undefined && answer !== UNWOUND) answer();
 }

@@ -3,7 +3,7 @@
 // reads X-Forwarded-*).
 import http from 'node:http';
 import { createGate } from '@wsgate/core';
-import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
+import { ANSWERED, contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
 import { type ContractServer, closeServer, h2Server, listen, type ServerOptions } from './kinds.js';
 
 export async function coreServer(options: ServerOptions): Promise<ContractServer> {
@@ -15,6 +15,9 @@ export async function coreServer(options: ServerOptions): Promise<ContractServer
     '/auth': {
       onUpgrade: (upgrade) =>
         upgrade.request.headers['x-user'] ? { user: true } : upgrade.reject(401, LOGIN_REQUIRED),
+    },
+    '/answered': {
+      onUpgrade: (upgrade) => upgrade.reject(ANSWERED.status, ANSWERED.body, ANSWERED.headers),
     },
     '/headers': {
       onUpgrade: (upgrade) => {

@@ -5,7 +5,7 @@ import type { Connection } from '@wsgate/core';
 import { wsgate } from '@wsgate/express';
 import type express from 'express';
 import type { WebSocket } from 'ws';
-import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
+import { ANSWERED, contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
 import { type ContractServer, closeServer, listen, type ServerOptions } from './kinds.js';
 
 export async function expressServer(
@@ -28,7 +28,12 @@ export async function expressServer(
   const slow: express.RequestHandler = (_req, _res, next) => {
     app.slow().then(() => next(), next);
   };
+  const answer: express.RequestHandler = (_req, res, next) => {
+    res.writeHead(ANSWERED.status, ANSWERED.headers).end(ANSWERED.body);
+    next();
+  };
   const middleware: Partial<Record<RoutePath, express.RequestHandler[]>> = {
+    '/answered': [answer],
     '/auth': [auth],
     '/headers': [setHeaders],
     '/slow': [slow],

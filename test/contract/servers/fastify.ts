@@ -5,7 +5,7 @@ import type http2 from 'node:http2';
 import { wsgate } from '@wsgate/fastify';
 import Fastify, { type FastifyInstance, type onRequestHookHandler, type preHandlerHookHandler } from 'fastify';
 import { testCredentials } from '../../h2/cert.js';
-import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
+import { ANSWERED, contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS } from '../app.js';
 import type { ContractServer, ServerOptions } from './kinds.js';
 
 export async function fastifyServer(options: ServerOptions): Promise<ContractServer> {
@@ -32,12 +32,15 @@ export async function fastifyServer(options: ServerOptions): Promise<ContractSer
   const setHeaders: onRequestHookHandler = async (_request, reply) => {
     reply.headers(MIDDLEWARE_HEADERS);
   };
+  const answer: onRequestHookHandler = async (_request, reply) => {
+    reply.raw.writeHead(ANSWERED.status, ANSWERED.headers).end(ANSWERED.body);
+  };
   const slow: preHandlerHookHandler = async () => {
     await app.slow();
   };
   web.get('/health', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
   for (const path of ROUTE_PATHS) {
-    const onRequest = path === '/auth' ? auth : path === '/headers' ? setHeaders : undefined;
+    const onRequest = { '/auth': auth, '/headers': setHeaders, '/answered': answer }[path as string];
     const preHandler = path === '/slow' ? slow : undefined;
     web.get(
       path,

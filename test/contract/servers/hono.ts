@@ -2,13 +2,13 @@
 // middleware, trust proxy is the adapter's `trustProxy` (Hono has no setting of its own).
 import type http from 'node:http';
 import http2 from 'node:http2';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import type { Connection } from '@wsgate/core';
 import { wsgate } from '@wsgate/hono';
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { WebSocket } from 'ws';
 import { testCredentials } from '../../h2/cert.js';
-import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
+import { ANSWERED, contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
 import { type ContractServer, closeServer, listen, type ServerOptions } from './kinds.js';
 
 // The table's apps answer with a lowercase charset (Hono's own defaults: `application/json`, `charset=UTF-8`).
@@ -32,7 +32,12 @@ export async function honoServer(options: ServerOptions): Promise<ContractServer
     await app.slow();
     await next();
   };
+  const answer: MiddlewareHandler<{ Bindings: HttpBindings }> = async (c, next) => {
+    c.env.outgoing.writeHead(ANSWERED.status, ANSWERED.headers).end(ANSWERED.body);
+    await next();
+  };
   const middleware: Partial<Record<RoutePath, MiddlewareHandler[]>> = {
+    '/answered': [answer as MiddlewareHandler],
     '/auth': [auth],
     '/headers': [setHeaders],
     '/slow': [slow],

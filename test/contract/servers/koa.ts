@@ -6,7 +6,7 @@ import type { Connection } from '@wsgate/core';
 import { koaGate } from '@wsgate/koa';
 import type Koa from 'koa';
 import type { WebSocket } from 'ws';
-import { contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
+import { ANSWERED, contractApp, LOGIN_REQUIRED, MIDDLEWARE_HEADERS, ROUTE_PATHS, type RoutePath } from '../app.js';
 import { type ContractServer, closeServer, h2Server, listen, type ServerOptions } from './kinds.js';
 
 export async function koaServer(kind: string, KoaClass: typeof Koa, options: ServerOptions): Promise<ContractServer> {
@@ -31,7 +31,15 @@ export async function koaServer(kind: string, KoaClass: typeof Koa, options: Ser
     await app.slow();
     await next();
   };
-  const middleware: Partial<Record<RoutePath, Koa.Middleware[]>> = { '/auth': [auth], '/slow': [slow] };
+  const answer: Koa.Middleware = async (ctx, next) => {
+    ctx.res.writeHead(ANSWERED.status, ANSWERED.headers).end(ANSWERED.body);
+    await next();
+  };
+  const middleware: Partial<Record<RoutePath, Koa.Middleware[]>> = {
+    '/answered': [answer],
+    '/auth': [auth],
+    '/slow': [slow],
+  };
   const router = new Router();
   router.get('/health', (ctx) => {
     ctx.type = 'text/plain';

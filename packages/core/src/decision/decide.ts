@@ -5,10 +5,11 @@
  * `Rejection`, for a transport to write; nothing here touches a socket.
  */
 
-import { type NegotiatedDeflate, negotiatePerMessageDeflate } from '../engine/ws.js';
+import { type FrameOptions, type NegotiatedDeflate, negotiatePerMessageDeflate } from '../engine/ws.js';
 import type { HeaderFields } from '../http/fields.js';
 import { carriedHeaders } from '../http/fields.js';
 import { decideLimits, type HeldLeases } from '../policy/limits.js';
+import { hixie76Location, hixie76ResourceName } from '../protocol/hixie76.js';
 import { Rejection, reject } from '../protocol/rejection.js';
 import { isPromise } from '../util/is-promise.js';
 import type { Admission } from './admission.js';
@@ -23,19 +24,26 @@ export interface Accept<Context = unknown> {
   readonly deflate: NegotiatedDeflate | undefined;
   /** Headers for the acceptance beyond the handshake's own: the app's carried ones, then the hook's. */
   readonly headers: HeaderFields;
+  /** The route's frame limits and timings, for the socket the transport starts. */
+  readonly frames: FrameOptions;
+  /**
+   * draft-76's Location field (§5.2): the request's own scheme and Host as the framework sees them, and its
+   * resource name. Undefined for every other transport.
+   */
+  readonly location: string | undefined;
   readonly context: Context;
   /** The quota leases, given back when the connection closes; a lost one closes it (1013). */
   readonly leases: HeldLeases | undefined;
 }
 
-/** What the decision needs beyond the route and the admission: the handshake in flight implements it. */
+/** What the decision needs beyond the route and the admission: a small value (lifecycle/admitted.ts). */
 export interface DecisionInputs {
   readonly site: RequestSite;
   readonly cookies: CookieSource;
   /** The handshake's abort signal, made on first read. */
   readonly signal: AbortSignal;
   /** False once the client went away or the deadline passed: nothing more is decided then. */
-  readonly pending: boolean;
+  readonly inFlight: boolean;
   /** True once the gate began to close. */
   readonly closing: boolean;
   report(error: unknown): void;
@@ -82,7 +90,7 @@ function afterHook<Context>(
   outcome: Context | Rejection,
   view: UpgradeView,
 ): Decision<Context> | Promise<Decision<Context>> {
-  if (!inputs.pending) return undefined;
+  if (!inputs.inFlight) return undefined;
   if (outcome instanceof Rejection) return outcome;
   return takeQuotas(route, admission, inputs, outcome, view.headers);
 }
@@ -101,7 +109,7 @@ function takeQuotas<Context>(
   const info = { request: site.wire.request, route: route.path, ip: site.ip, context };
   return decideLimits(route.limits, info, (error) => inputs.report(error)).then((held) => {
     if (held instanceof Rejection) return held;
-    if (!inputs.pending) {
+    if (!inputs.inFlight) {
       held.release();
       return undefined;
     }
@@ -131,5 +139,10 @@ function conclude<Context>(
   const carried = site.view?.responseHeaders;
   const headers =
     carried === undefined ? (hookHeaders ?? {}) : { ...carriedHeaders(carried, hookHeaders), ...hookHeaders };
-  return { protocol: admission.protocol, deflate, headers, context, leases };
+  const { wire } = site;
+  const location =
+    wire.transport === 'hixie-76'
+      ? hixie76Location(site.secure, site.host, hixie76ResourceName(wire.request.url ?? '/'))
+      : undefined;
+  return { protocol: admission.protocol, deflate, headers, frames: route.frames, location, context, leases };
 }

@@ -1,6 +1,6 @@
 /**
- * The last step of an accepted handshake: the transport writes the acceptance, the connection is tracked
- * and its leases are given back when it closes, and the route's handler gets the socket.
+ * The last step of an accepted handshake, once the acceptance is written: the connection is tracked and
+ * its leases are given back when it closes, and the route's handler gets the socket.
  */
 
 import type { WebSocket } from 'ws';
@@ -12,18 +12,13 @@ import { CloseCodes } from './close-codes.js';
 import type { Handshake } from './pending-handshake.js';
 import type { Tracked } from './tracked.js';
 
-export function startConnection<Context>(handshake: Handshake, route: Route<Context>, accepted: Accept<Context>): void {
+export function startConnection<Context>(
+  handshake: Handshake,
+  route: Route<Context>,
+  accepted: Accept<Context>,
+  socket: WebSocket,
+): void {
   const { gate, transport } = handshake;
-  let socket: WebSocket;
-  try {
-    socket = transport.accept(accepted as Accept, route as Route<unknown>, handshake.site);
-  } catch (error) {
-    // Nothing was written (a header the hook set was refused): give back what the decision took.
-    accepted.leases?.release();
-    accepted.deflate?.extension.cleanup();
-    handshake.fail(error);
-    return;
-  }
   // The leases go back when the connection closes, whatever happens from here on; a lease its store lost
   // closes the connection (1013).
   const { leases } = accepted;
@@ -31,7 +26,6 @@ export function startConnection<Context>(handshake: Handshake, route: Route<Cont
     socket.once('close', () => leases.release());
     leases.bind(socket);
   }
-  handshake.accepted();
   const entry = gate.registry.open(
     socket,
     route as Route<unknown>,

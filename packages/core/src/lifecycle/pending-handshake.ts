@@ -2,13 +2,13 @@
  * One handshake in flight: pending from `open` until it is accepted, refused, or ends on its own (the
  * client went away, the deadline passed, the application answered through its framework). It owns the
  * deadline, the count of pending handshakes and the outcome's event, and leaves the pending state exactly
- * once. What to answer is decided elsewhere (pipeline.ts); how it is written, by the transport.
+ * once. What to answer is decided elsewhere (pipeline.ts); how it is written, by the transport: an
+ * acceptance and a refusal alike through this object (`accept`, `reject`), which then settles.
  */
 
-import type { Admission } from '../decision/admission.js';
-import type { DecisionInputs } from '../decision/decide.js';
-import { type FrameworkView, RequestSite } from '../decision/facts.js';
-import type { CookieSource } from '../decision/hook.js';
+import type { WebSocket } from 'ws';
+import type { Accept } from '../decision/decide.js';
+import type { RequestSite } from '../decision/facts.js';
 import type { Route } from '../decision/route.js';
 import { limitOf } from '../policy/limit-kind.js';
 import { Rejection, reject } from '../protocol/rejection.js';
@@ -17,16 +17,16 @@ import { Deadline } from './deadline.js';
 import type { HandshakeEvent } from './events.js';
 import type { GateState } from './gate-state.js';
 
-/** The framework's response an adapter made for the request (node:http's, or node:http2's compat one). */
-export interface AppResponse {
+/**
+ * The app's side of a handshake an adapter runs through its framework (serve/app-upgrade.ts,
+ * serve/app-connect.ts): the framework's response (node:http's, or node:http2's compat one), and the one
+ * observer told how the handshake ended. Given when the handshake opens, never changed.
+ */
+export interface AppSide {
   readonly headersSent: boolean;
   /** Whether the app has ended its answer (`end()` called), delivered or not. */
   readonly writableEnded: boolean;
   readonly statusCode: number;
-}
-
-/** Who watches a handshake end: the app's response over its socket or stream. */
-export interface HandshakeObserver {
   /**
    * The status the client got (undefined when it went away), and whether the handshake ended on its own
    * while the application was still at work (the client left, the deadline passed).
@@ -34,26 +34,23 @@ export interface HandshakeObserver {
   settled(status: number | undefined, meanwhile: boolean): void;
 }
 
-export class Handshake implements DecisionInputs {
+export class Handshake {
   readonly gate: GateState;
   readonly transport: Transport;
   readonly deadline: Deadline;
-  /** The framework's response over the socket, when an adapter made one (see app-upgrade.ts). */
-  readonly response: AppResponse | undefined;
+  /** The app's response and observer, when an adapter runs the handshake through its framework. */
+  readonly app: AppSide | undefined;
   #done = false;
   #route: Route<unknown> | undefined;
-  /** Admission of the route it was made for: `accept` does not repeat what `admit` did. */
-  admitted: { readonly route: Route<unknown>; readonly admission: Admission; readonly site: RequestSite } | undefined;
-  /** Told once the handshake is over: the app's response, when an adapter made one (app-upgrade.ts). */
-  observer: HandshakeObserver | undefined;
+  #site: RequestSite | undefined;
   /** @internal The OpenTelemetry context the handshake opened in (its span's parent), when telemetry is on. */
   readonly openedIn: unknown;
 
-  constructor(gate: GateState, transport: Transport, started: number, response: AppResponse | undefined) {
+  constructor(gate: GateState, transport: Transport, started: number, app: AppSide | undefined) {
     this.gate = gate;
     this.transport = transport;
     this.deadline = new Deadline(started);
-    this.response = response;
+    this.app = app;
     this.openedIn = gate.telemetry?.opened();
     gate.hold(transport.connection);
     // Watching the client and the deadline matters only if the handshake outlives this turn of the event
@@ -61,8 +58,8 @@ export class Handshake implements DecisionInputs {
     armLater(this);
   }
 
-  /** Whether the handshake is still waiting for a decision. */
-  get pending(): boolean {
+  /** Whether the handshake is still in flight: not yet accepted, refused, or ended on its own. */
+  get inFlight(): boolean {
     return !this.#done;
   }
 
@@ -83,6 +80,11 @@ export class Handshake implements DecisionInputs {
     if (!this.deadline.armed) this.#setDeadline(this.#route?.handshakeTimeout ?? this.gate.handshakeTimeout);
   }
 
+  /** The request's own scheme and host once a route admitted it (telemetry's server.address). */
+  get site(): RequestSite | undefined {
+    return this.#site;
+  }
+
   /** The route is known: events name it, and its own deadline applies from now on (counted from the request). */
   bind(route: Route<unknown>): void {
     if (this.#route === route) return;
@@ -90,23 +92,9 @@ export class Handshake implements DecisionInputs {
     if (this.deadline.armed && !this.#done) this.#setDeadline(route.handshakeTimeout);
   }
 
-  /** The request's own scheme, host and client, from the framework's view over the wire's facts. */
-  siteOf(view: FrameworkView | undefined): RequestSite {
-    return new RequestSite(this.transport.wire, view);
-  }
-
-  // The decision's inputs (decision/decide.ts), once admitted.
-
-  get site(): RequestSite {
-    return (this.admitted as NonNullable<Handshake['admitted']>).site;
-  }
-
-  get cookies(): CookieSource {
-    return this.gate.cookies;
-  }
-
-  get closing(): boolean {
-    return this.gate.closing;
+  /** The route admitted the request, whose own scheme, host and client are `site`. */
+  admittedAt(site: RequestSite): void {
+    this.#site = site;
   }
 
   /** Refuses with a row of the table or the application's own rejection. */
@@ -138,13 +126,29 @@ export class Handshake implements DecisionInputs {
     this.#finish('reject', 'REJECTED', status);
   }
 
-  /** Accepted: the handshake leaves the pending state without aborting its signal. */
-  accepted(): void {
-    if (this.#done) return;
+  /**
+   * Writes the acceptance and returns the socket for the handler; the handshake leaves the pending state
+   * without aborting its signal. When the transport cannot write it (a header the hook set is refused),
+   * what the decision took is given back and the handshake is refused instead: undefined.
+   */
+  accept(accept: Accept<unknown>): WebSocket | undefined {
+    let socket: WebSocket | undefined;
+    try {
+      if (!this.#done) socket = this.transport.accept(accept);
+    } catch (error) {
+      this.fail(error);
+    }
+    if (socket === undefined) {
+      // Nothing was written: what the decision took is given back.
+      accept.leases?.release();
+      accept.deflate?.extension.cleanup();
+      return undefined;
+    }
     this.#settle(false);
     const status = this.transport.name === 'h2' ? 200 : 101;
     this.#publish('accept', undefined, status);
-    this.observer?.settled(status, false);
+    this.app?.settled(status, false);
+    return socket;
   }
 
   report(error: unknown): void {
@@ -153,8 +157,8 @@ export class Handshake implements DecisionInputs {
 
   #setDeadline(ms: number): void {
     this.deadline.set(ms, () => {
-      const response = this.response;
-      if (response?.headersSent) this.#appAnswerAtDeadline(response);
+      const app = this.app;
+      if (app?.headersSent) this.#appAnswerAtDeadline(app);
       else this.reject(reject.handshakeTimeout);
     });
   }
@@ -166,9 +170,9 @@ export class Handshake implements DecisionInputs {
    * §6.9, would hold the slot for as long as it likes): it is dropped with its stream or socket. One the
    * app is still writing is the app's, as any response is.
    */
-  #appAnswerAtDeadline(response: AppResponse): void {
-    if (!response.writableEnded) {
-      this.answeredByApp(response.statusCode);
+  #appAnswerAtDeadline(app: AppSide): void {
+    if (!app.writableEnded) {
+      this.answeredByApp(app.statusCode);
       return;
     }
     this.transport.abandon();
@@ -184,8 +188,8 @@ export class Handshake implements DecisionInputs {
     if (this.#done) return;
     this.#settle(true);
     this.#publish(outcome, code, status, rejection);
-    if (outcome === 'reject' && code === 'REJECTED' && this.response?.headersSent === true) return; // the app's own
-    this.observer?.settled(status, outcome === 'abort' || code === 'HANDSHAKE_TIMEOUT');
+    if (outcome === 'reject' && code === 'REJECTED' && this.app?.headersSent === true) return; // the app's own
+    this.app?.settled(status, outcome === 'abort' || code === 'HANDSHAKE_TIMEOUT');
   }
 
   /** Leaves the pending state exactly once: timer, pending count, watchers, and the signal when it failed. */

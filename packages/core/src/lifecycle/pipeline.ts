@@ -10,21 +10,25 @@
 
 import { type Admission, admitRequest } from '../decision/admission.js';
 import { type Accept, decide } from '../decision/decide.js';
-import type { FrameworkView, RequestSite } from '../decision/facts.js';
+import { type FrameworkView, RequestSite } from '../decision/facts.js';
 import type { Route } from '../decision/route.js';
 import { checkEarlyRateLimits } from '../policy/limits.js';
 import { Rejection, reject } from '../protocol/rejection.js';
 import type { Transport } from '../transport/transport.js';
 import { isPromise } from '../util/is-promise.js';
+import { Admitted } from './admitted.js';
 import { startConnection } from './connection.js';
 import type { GateState } from './gate-state.js';
-import { type AppResponse, Handshake } from './pending-handshake.js';
+import { type AppSide, Handshake } from './pending-handshake.js';
 
-/** Step one. The pending handshake, or undefined once the refusal is written. */
-export function open(gate: GateState, transport: Transport, response?: AppResponse): Handshake | undefined {
+/**
+ * Step one. The pending handshake, or undefined once the refusal is written. `app`: the app's response and the
+ * observer of the outcome, when an adapter runs the handshake through its framework.
+ */
+export function open(gate: GateState, transport: Transport, app?: AppSide): Handshake | undefined {
   const started = performance.now();
   const rejection = transport.check() ?? checkAuthorities(gate, transport) ?? gate.checkCapacity(transport.connection);
-  if (rejection === undefined) return new Handshake(gate, transport, started, response);
+  if (rejection === undefined) return new Handshake(gate, transport, started, app);
   transport.reject(rejection);
   const { code, status } = rejection;
   gate.events.publish('reject', code, status, undefined, transport.name, started, transport.request);
@@ -39,27 +43,31 @@ function checkAuthorities(gate: GateState, { wire }: Transport): Rejection | und
 }
 
 /**
- * Step two: whether the handshake may go on; when not, it has been answered. Synchronous unless a rate
- * limit's store, the Origin policy or the subprotocol selector is not.
+ * Step two: the handshake admitted for `route`, for `accept`; undefined when it may not go on (it has been
+ * answered, or it ended meanwhile). Synchronous unless a rate limit's store, the Origin policy or the
+ * subprotocol selector is not.
  */
-export function admit(handshake: Handshake, route: Route<unknown>, view?: FrameworkView): boolean | Promise<boolean> {
-  if (handshake.admitted?.route === route) return true;
-  if (!handshake.pending) return false;
+export function admit(
+  handshake: Handshake,
+  route: Route<unknown>,
+  view?: FrameworkView,
+): Admitted | undefined | Promise<Admitted | undefined> {
+  if (!handshake.inFlight) return undefined;
   handshake.bind(route);
-  const site = handshake.siteOf(view);
+  const site = new RequestSite(handshake.transport.wire, view);
   let outcome: Admission | Rejection | Promise<Admission | Rejection>;
   try {
     outcome = admission(handshake, route, site);
   } catch (error) {
     handshake.fail(error);
-    return false;
+    return undefined;
   }
   if (!isPromise(outcome)) return admitted(handshake, route, site, outcome);
   return outcome.then(
     (value) => admitted(handshake, route, site, value),
     (error: unknown) => {
       handshake.fail(error);
-      return false;
+      return undefined;
     },
   );
 }
@@ -86,60 +94,63 @@ function admission(
   );
 }
 
-function admitted(handshake: Handshake, route: Route<unknown>, site: RequestSite, outcome: Admission | Rejection) {
-  if (!handshake.pending) return false;
+function admitted(
+  handshake: Handshake,
+  route: Route<unknown>,
+  site: RequestSite,
+  outcome: Admission | Rejection,
+): Admitted | undefined {
+  if (!handshake.inFlight) return undefined;
   if (outcome instanceof Rejection) {
     handshake.reject(outcome);
-    return false;
+    return undefined;
   }
-  handshake.admitted = { route, admission: outcome, site };
-  return true;
+  handshake.admittedAt(site);
+  return new Admitted(handshake, route, outcome, site);
 }
 
 /**
- * Step three: what the transport still needs, the decision, the acceptance. Never throws or rejects: every
- * outcome is answered on the transport. Synchronous when nothing on the way is asynchronous.
+ * Step three, for what `admit` admitted: what the transport still needs, the decision, the acceptance.
+ * Never throws or rejects: every outcome is answered on the transport. Synchronous when nothing on the way
+ * is asynchronous.
  */
-export function accept<Context>(
-  handshake: Handshake,
-  route: Route<Context>,
-  view?: FrameworkView,
-): void | Promise<void> {
-  const ok = admit(handshake, route as Route<unknown>, view);
-  if (isPromise(ok)) return ok.then((admitted) => (admitted ? awaitTransport(handshake, route) : undefined));
-  if (ok) return awaitTransport(handshake, route);
+export function accept(admitted: Admitted): void | Promise<void> {
+  const ready = admitted.handshake.transport.ready?.();
+  if (ready === undefined) return decideAndRespond(admitted);
+  // What the transport needs beyond the request (draft-76's key bytes), awaited under the deadline.
+  return ready.then((arrived) => (arrived && admitted.inFlight ? decideAndRespond(admitted) : undefined));
 }
 
-/** What the transport needs beyond the request (draft-76's key bytes), awaited under the deadline. */
-function awaitTransport<Context>(handshake: Handshake, route: Route<Context>): void | Promise<void> {
-  const ready = handshake.transport.ready?.();
-  if (ready === undefined) return decideAndRespond(handshake, route);
-  return ready.then((arrived) => (arrived && handshake.pending ? decideAndRespond(handshake, route) : undefined));
+/** Both steps at once, for a route known before any app code runs (serve/node-server.ts). */
+export function admitAndAccept<Context>(handshake: Handshake, route: Route<Context>): void | Promise<void> {
+  const admitted = admit(handshake, route as Route<unknown>);
+  if (isPromise(admitted)) return admitted.then((value) => (value === undefined ? undefined : accept(value)));
+  if (admitted !== undefined) return accept(admitted);
 }
 
-function decideAndRespond<Context>(handshake: Handshake, route: Route<Context>): void | Promise<void> {
-  const { admission } = handshake.admitted as NonNullable<Handshake['admitted']>;
-  let decision: ReturnType<typeof decide<Context>>;
+function decideAndRespond(admitted: Admitted): void | Promise<void> {
+  const { handshake, route } = admitted;
+  let decision: ReturnType<typeof decide<unknown>>;
   try {
-    decision = decide(route, admission, handshake);
+    decision = decide(route, admitted.admission, admitted);
   } catch (error) {
     handshake.fail(error);
     return;
   }
-  if (!isPromise(decision)) return respond(handshake, route, decision);
+  if (!isPromise(decision)) return respond(admitted, decision);
   return decision.then(
-    (value) => respond(handshake, route, value),
+    (value) => respond(admitted, value),
     (error: unknown) => handshake.fail(error),
   );
 }
 
-/** The decision written: a refusal, or the acceptance and the connection (connection.ts). */
-function respond<Context>(
-  handshake: Handshake,
-  route: Route<Context>,
-  decision: Accept<Context> | Rejection | undefined,
-) {
+/** The decision written, a refusal or the acceptance, by the handshake; then the connection (connection.ts). */
+function respond({ handshake, route }: Admitted, decision: Accept<unknown> | Rejection | undefined): void {
   if (decision === undefined) return;
-  if (decision instanceof Rejection) handshake.reject(decision);
-  else startConnection(handshake, route, decision);
+  if (decision instanceof Rejection) {
+    handshake.reject(decision);
+    return;
+  }
+  const socket = handshake.accept(decision);
+  if (socket !== undefined) startConnection(handshake, route, decision, socket);
 }

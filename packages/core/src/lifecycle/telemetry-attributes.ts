@@ -16,7 +16,7 @@ export interface HandshakeFacts {
   readonly route: { readonly path: string } | undefined;
   readonly transport: { readonly name: TransportName; readonly request: UpgradeRequest };
   /** The request's own scheme and authority, once the route admitted it. */
-  readonly admitted: { readonly site: { readonly secure: boolean; readonly host: string } } | undefined;
+  readonly site: { readonly secure: boolean; readonly host: string } | undefined;
   /** The context it opened in (see GateTelemetry.opened). */
   readonly openedIn: unknown;
 }
@@ -87,8 +87,8 @@ export function spanAttributes(handshake: HandshakeFacts, outcome: Outcome): Att
  * (what semantic conventions ask for behind a proxy), else the wire's.
  */
 function siteOf(handshake: HandshakeFacts): { secure: boolean; host: string | undefined } {
-  const admitted = handshake.admitted;
-  if (admitted !== undefined) return { secure: admitted.site.secure, host: admitted.site.host };
+  const site = handshake.site;
+  if (site !== undefined) return { secure: site.secure, host: site.host };
   const request = handshake.transport.request;
   const headers = request.headers as Record<string, string | string[] | undefined>;
   const authority = headers[':authority'] ?? headers.host;

@@ -19,11 +19,11 @@
 
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { GateState } from '../lifecycle/gate-state.js';
-import type { AppResponse, Handshake } from '../lifecycle/pending-handshake.js';
+import type { AppSide, Handshake } from '../lifecycle/pending-handshake.js';
 import { open } from '../lifecycle/pipeline.js';
 import { reject } from '../protocol/rejection.js';
 import { Http2Transport } from '../transport/http2.js';
-import { type AppUpgrade, carryUpgrade } from './app-upgrade.js';
+import { AppHandshake, carryUpgrade } from './upgrade-of.js';
 
 const { NGHTTP2_NO_ERROR } = constants;
 
@@ -39,57 +39,68 @@ export function openAppConnect(
 ): void {
   state.trackSession(request.stream.session);
   const transport = new Http2Transport(request);
-  // The app's own answer is one this transport did not write: the compat response reads the stream's state.
-  const appResponse: AppResponse = {
-    get headersSent() {
-      return response.headersSent && !transport.wrote;
-    },
-    get writableEnded() {
-      return response.writableEnded;
-    },
-    get statusCode() {
-      return response.statusCode;
-    },
-  };
-  const handshake = open(state, transport, appResponse);
+  const upgrade = new PendingAppConnect(transport, response);
+  const handshake = open(state, transport, upgrade);
   if (handshake === undefined) return;
-  carryUpgrade(request, new PendingAppConnect(handshake, transport, response, appResponse));
-  refuseAppSuccess(handshake, transport, response);
+  upgrade.opened(handshake);
+  carryUpgrade(request, upgrade);
   Object.defineProperty(request, 'method', { value: 'GET', configurable: true, enumerable: true, writable: true });
   run(request, response);
 }
 
-class PendingAppConnect implements AppUpgrade {
-  readonly handshake: Handshake;
+/** node:http2's compat response on the stream, and the observer of the handshake's outcome. */
+class PendingAppConnect extends AppHandshake implements AppSide {
   readonly response: Http2ServerResponse;
-  readonly #appResponse: AppResponse;
-  readonly #onFinish: () => void;
+  readonly #transport: Http2Transport;
+  #onFinish: (() => void) | undefined;
   #taken = false;
 
-  constructor(handshake: Handshake, transport: Http2Transport, response: Http2ServerResponse, app: AppResponse) {
-    this.handshake = handshake;
+  constructor(transport: Http2Transport, response: Http2ServerResponse) {
+    super();
+    this.#transport = transport;
     this.response = response;
-    this.#appResponse = app;
+  }
+
+  /** The handshake opened: the app's own answers are watched from now on. */
+  opened(handshake: Handshake): void {
+    this.handshake = handshake;
+    const { response } = this;
+    const transport = this.#transport;
     const stream = response.stream;
     // The app ended a response of its own: the handshake is over. RFC 9113 §8.1 lets a server that has
     // answered ask the client to stop sending with RST_STREAM(NO_ERROR); Node does so itself only for a
     // stream nobody read, and the app may have read this one. (A stream reset before any answer finishes
     // too, as Node ends its writable side: that is the client going away, which the transport watches.)
     this.#onFinish = () => {
-      if (transport.wrote || !handshake.pending || !stream.headersSent) return;
+      if (transport.wrote || !handshake.inFlight || !stream.headersSent) return;
       handshake.answeredByApp(response.statusCode);
       if (!stream.closed) stream.close(NGHTTP2_NO_ERROR);
     };
     stream.once('finish', this.#onFinish);
-    handshake.observer = this;
+    refuseAppSuccess(handshake, transport, response);
+  }
+
+  // The app's response, as the handshake reads it (AppSide): its own answer is one this transport did not
+  // write, as the compat response reads the stream's state.
+
+  get headersSent(): boolean {
+    return this.response.headersSent && !this.#transport.wrote;
+  }
+
+  get writableEnded(): boolean {
+    return this.response.writableEnded;
+  }
+
+  get statusCode(): number {
+    return this.response.statusCode;
   }
 
   get appResponded(): boolean {
-    return this.#appResponse.headersSent;
+    return this.headersSent;
   }
 
-  take(): boolean {
-    if (this.#taken || !this.handshake.pending || this.#appResponse.headersSent) return false;
+  protected take(): boolean {
+    if (this.#taken || !this.inFlight || this.headersSent) return false;
     this.#taken = true;
     return true;
   }
@@ -102,8 +113,8 @@ class PendingAppConnect implements AppUpgrade {
    */
   settled(status: number | undefined): void {
     const response = this.response;
-    response.stream.removeListener('finish', this.#onFinish);
-    if (status === undefined || this.#appResponse.headersSent) return;
+    if (this.#onFinish !== undefined) response.stream.removeListener('finish', this.#onFinish);
+    if (status === undefined || this.headersSent) return;
     try {
       response.statusCode = status;
       if (status !== 200) response.end();

@@ -18,35 +18,16 @@ import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from '
 import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Duplex, Writable } from 'node:stream';
-import { headerLines } from '../http/raw-headers.js';
-import { listHasToken } from '../http/token-list.js';
 import type { GateState } from '../lifecycle/gate-state.js';
-import type { Handshake } from '../lifecycle/pending-handshake.js';
+import type { AppSide } from '../lifecycle/pending-handshake.js';
 import { open } from '../lifecycle/pipeline.js';
-import { notAnUpgrade } from '../protocol/not-an-upgrade.js';
-import type { UpgradeRequest } from '../protocol/request.js';
 import { chooseHttp1Transport } from '../transport/choose.js';
 import { closeAfterFlush } from '../transport/http1-head.js';
 import { socketIsFree, whenSocketFree } from '../transport/pending-socket.js';
+import { AppHandshake, carryUpgrade, offersWebSocket } from './upgrade-of.js';
 
-export interface AppUpgrade {
-  /** The pending handshake; undefined for an upgrade to another protocol, served as an ordinary request. */
-  readonly handshake: Handshake | undefined;
-  /**
-   * The app's response: over the upgrade's socket until a route takes it, or node:http2's compat response
-   * on the stream of an extended CONNECT (app-connect.ts).
-   */
-  readonly response: ServerResponse | Http2ServerResponse;
-  /**
-   * For the WebSocket route: detaches the socket from the app's response, so that nothing the app writes
-   * afterwards reaches it. False when there is nothing left to take: the client went away, the deadline
-   * passed (the response is then finished for the app's observers with the status the client got), or
-   * the app has already started its own response.
-   */
-  take(): boolean;
-  /** Whether the app has started a response of its own (what the core wrote is not the app's). */
-  readonly appResponded: boolean;
-}
+/** On the response: its upgrade, for the shared 'finish' listener. */
+const kUpgrade = Symbol('wsgate.upgrade');
 
 export interface AppUpgradeOptions {
   /**
@@ -55,45 +36,6 @@ export interface AppUpgradeOptions {
    * it has 'finish' listeners, or a middleware wrapped its `end` (express-session saves the session there).
    */
   observed?: (response: ServerResponse) => boolean;
-}
-
-const kUpgrade = Symbol('wsgate.upgrade');
-type UpgradeCarrier = UpgradeRequest & { [kUpgrade]?: AppUpgrade };
-
-/**
- * The upgrade in flight for a request that came through `openAppUpgrade` or `openAppConnect`; undefined for
- * a plain request.
- */
-export function upgradeOf(request: UpgradeRequest): AppUpgrade | undefined {
-  return (request as UpgradeCarrier)[kUpgrade];
-}
-
-/**
- * The answer to what reaches a WebSocket route without being a WebSocket handshake (`notAnUpgrade`): an upgrade
- * request that came through the server's 'upgrade' event carries its handshake, and its connection is never reused.
- */
-export function upgradeRequired(request?: UpgradeRequest): ReturnType<typeof notAnUpgrade> {
-  return notAnUpgrade(request, request !== undefined && upgradeOf(request) !== undefined);
-}
-
-/** Marks `request` as carrying `upgrade`, for the route to find with `upgradeOf`. */
-export function carryUpgrade(request: UpgradeRequest, upgrade: AppUpgrade): void {
-  (request as UpgradeCarrier)[kUpgrade] = upgrade;
-}
-
-/** Whether the request offers to switch to WebSocket (RFC 9110 §7.8: Upgrade is a list of protocols). */
-export function asksForWebSocket(request: Pick<IncomingMessage, 'rawHeaders'>): boolean {
-  return listHasToken(headerLines(request.rawHeaders, 'upgrade'), 'websocket');
-}
-
-/**
- * Whether node:http would have given the request to 'upgrade' listeners, had the server any: Upgrade
- * names websocket and Connection carries the upgrade option (RFC 9110 §7.8). Such a request reaching a
- * route as a plain one came to a server the gate is not attached to; without the option it is an ordinary
- * request, which Node never treats as an upgrade.
- */
-export function isUpgradeToWebSocket(request: Pick<IncomingMessage, 'rawHeaders'>): boolean {
-  return asksForWebSocket(request) && listHasToken(headerLines(request.rawHeaders, 'connection'), 'upgrade');
 }
 
 /**
@@ -123,15 +65,14 @@ function openOverSocket(
 ): void {
   const response = responseOver(request, socket);
   if (response === undefined) return;
-  let handshake: Handshake | undefined;
-  if (asksForWebSocket(request)) {
-    handshake = open(state, chooseHttp1Transport(request, socket, head), response);
-    if (handshake === undefined) {
+  const upgrade = new PendingAppUpgrade(response, socket, options.observed ?? watchesFinish);
+  if (offersWebSocket(request)) {
+    upgrade.handshake = open(state, chooseHttp1Transport(request, socket, head), upgrade);
+    if (upgrade.handshake === undefined) {
       response.detachSocket(socket as Socket);
       return;
     }
   }
-  const upgrade = new PendingAppUpgrade(handshake, response, socket, options.observed ?? watchesFinish);
   carryUpgrade(request, upgrade);
   run(request, response);
 }
@@ -179,8 +120,8 @@ export function headersAtHead(response: ServerResponse | Http2ServerResponse): O
   return response.getHeaders();
 }
 
-class PendingAppUpgrade implements AppUpgrade {
-  readonly handshake: Handshake | undefined;
+/** The app's response over the upgrade's socket, and the observer of the handshake's outcome. */
+class PendingAppUpgrade extends AppHandshake implements AppSide {
   readonly response: ServerResponse;
   readonly socket: Duplex;
   readonly #observed: (response: ServerResponse) => boolean;
@@ -195,27 +136,35 @@ class PendingAppUpgrade implements AppUpgrade {
    */
   #attached = true;
 
-  constructor(
-    handshake: Handshake | undefined,
-    response: ServerResponse,
-    socket: Duplex,
-    observed: (response: ServerResponse) => boolean,
-  ) {
-    this.handshake = handshake;
+  constructor(response: ServerResponse, socket: Duplex, observed: (response: ServerResponse) => boolean) {
+    super();
     this.response = response;
     this.socket = socket;
     this.#observed = observed;
     (response as ServerResponse & { [kUpgrade]?: PendingAppUpgrade })[kUpgrade] = this;
     // One shared listener, left in place: once the response is taken it has nothing to do.
     response.on('finish', appFinished);
-    if (handshake !== undefined) handshake.observer = this;
+  }
+
+  // The app's response, as the handshake reads it (AppSide).
+
+  get headersSent(): boolean {
+    return this.response.headersSent;
+  }
+
+  get writableEnded(): boolean {
+    return this.response.writableEnded;
+  }
+
+  get statusCode(): number {
+    return this.response.statusCode;
   }
 
   get appResponded(): boolean {
     return this.response.headersSent; // the core writes on the socket, never through this response
   }
 
-  take(): boolean {
+  protected take(): boolean {
     const { handshake, response } = this;
     if (this.#ended !== undefined) {
       // The handshake ended while the app was at work; now that the app is done, its observers see how.
@@ -224,7 +173,7 @@ class PendingAppUpgrade implements AppUpgrade {
       this.#finish(status);
       return false;
     }
-    if (this.taken || handshake === undefined || !handshake.pending || response.headersSent) return false;
+    if (this.taken || handshake === undefined || !handshake.inFlight || response.headersSent) return false;
     this.taken = true;
     this.#detach();
     return true;

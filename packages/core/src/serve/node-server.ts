@@ -15,13 +15,14 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Route } from '../decision/route.js';
 import type { GateState } from '../lifecycle/gate-state.js';
-import { accept, open } from '../lifecycle/pipeline.js';
+import { admitAndAccept, open } from '../lifecycle/pipeline.js';
 import { reject } from '../protocol/rejection.js';
 import { chooseHttp1Transport } from '../transport/choose.js';
 import { closeAfterFlush, formatRejection } from '../transport/http1-head.js';
 import { Http2Transport } from '../transport/http2.js';
 import { socketIsFree, whenSocketFree } from '../transport/pending-socket.js';
-import { asksForWebSocket, openAppUpgrade, upgradeOf, upgradeRequired } from './app-upgrade.js';
+import { openAppUpgrade } from './app-upgrade.js';
+import { handshakeOf, offersWebSocket, upgradeRequired } from './upgrade-of.js';
 
 export type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -60,7 +61,7 @@ export function dispatchUpgrade(
     else serveAsRequest(state, server, request, socket, head);
     return;
   }
-  if (!asksForWebSocket(request)) {
+  if (!offersWebSocket(request)) {
     refuseOnSocket(socket, request.method);
     return;
   }
@@ -76,7 +77,7 @@ function openAndAccept(
   head: Buffer,
 ) {
   const handshake = open(state, chooseHttp1Transport(request, socket, head));
-  if (handshake !== undefined) void accept(handshake, route);
+  if (handshake !== undefined) void admitAndAccept(handshake, route);
 }
 
 /**
@@ -94,7 +95,7 @@ export function dispatchConnect(
   if (handshake === undefined) return;
   const route = routes.get(pathOf(request));
   if (route === undefined) handshake.reject(reject.notFound);
-  else void accept(handshake, route);
+  else void admitAndAccept(handshake, route);
 }
 
 /** The upgrade as an ordinary request, for the server's 'request' listeners (or 404 when it has none). */
@@ -110,7 +111,7 @@ function serveAsRequest(
       server.emit('request', req, res);
       return;
     }
-    const handshake = upgradeOf(req)?.handshake;
+    const handshake = handshakeOf(req);
     if (handshake !== undefined) handshake.reject(reject.notFound);
     else res.writeHead(404).end();
   });

@@ -13,8 +13,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision/decide.js';
-import type { RequestSite } from '../decision/facts.js';
-import type { Route } from '../decision/route.js';
 import { Hixie76Socket } from '../engine/hixie76.js';
 import { singleHeader } from '../http/raw-headers.js';
 import {
@@ -23,9 +21,7 @@ import {
   type Hixie76Keys,
   hixie76Challenge,
   hixie76Keys,
-  hixie76Location,
   hixie76OwnFields,
-  hixie76ResourceName,
 } from '../protocol/hixie76.js';
 import { Rejection } from '../protocol/rejection.js';
 import {
@@ -112,22 +108,22 @@ export class Hixie76Transport implements Transport {
    * §5.2 steps 10-13: the status line, the fields (Location from the request's own scheme and Host as the
    * framework sees them), an empty line, the 16-byte answer; then frames, after the key bytes.
    */
-  accept(accept: Accept, route: Route, site: RequestSite): WebSocket {
+  accept(accept: Accept): WebSocket {
     const pending = this.#pending;
     const bytes = pending.takeBytes();
     const keys = this.#keys as Hixie76Keys;
     const answer = hixie76Challenge(keys.number1, keys.number2, bytes.subarray(0, HIXIE76_KEY3_LENGTH));
     const own = hixie76OwnFields({
       origin: singleHeader(this.request.rawHeaders, 'origin'),
-      location: hixie76Location(site.secure, site.host, hixie76ResourceName(this.request.url ?? '/')),
+      location: accept.location as string, // decide.ts sets it for every draft-76 acceptance
       protocol: accept.protocol,
     });
     const head = formatAcceptance(HIXIE76_STATUS_LINE, own, accept.headers);
     pending.socket.write(Buffer.concat([Buffer.from(head, 'latin1'), answer]));
     const socket = new Hixie76Socket(pending.socket, bytes.subarray(HIXIE76_KEY3_LENGTH), {
-      maxPayload: route.frames.maxPayload,
+      maxPayload: accept.frames.maxPayload,
       protocol: accept.protocol,
-      closeTimeout: route.frames.closeTimeout,
+      closeTimeout: accept.frames.closeTimeout,
     });
     pending.handOver();
     // The handler's socket type is ws's; a legacy connection has its basic surface (see the README).

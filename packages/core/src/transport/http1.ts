@@ -9,8 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision/decide.js';
-import type { RequestSite, WireFacts } from '../decision/facts.js';
-import type { Route } from '../decision/route.js';
+import type { WireFacts } from '../decision/facts.js';
 import { startWebSocket } from '../engine/ws.js';
 import type { HeaderLines } from '../http/raw-headers.js';
 import { Rejection } from '../protocol/rejection.js';
@@ -116,7 +115,7 @@ export class Http1Transport implements Transport {
   }
 
   /** RFC 6455 §4.2.2 (5): the 101, then ws reads frames from the bytes that followed the request. */
-  accept(accept: Accept, route: Route, _site: RequestSite): WebSocket {
+  accept(accept: Accept): WebSocket {
     const head = formatAcceptance(
       'HTTP/1.1 101 Switching Protocols',
       {
@@ -135,7 +134,7 @@ export class Http1Transport implements Transport {
       pending.takeBytes(),
       accept.protocol,
       accept.deflate,
-      route.frames,
+      accept.frames,
     );
     pending.handOver();
     return websocket;

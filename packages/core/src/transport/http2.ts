@@ -11,8 +11,7 @@
 import { constants, type Http2ServerRequest, type ServerHttp2Stream } from 'node:http2';
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision/decide.js';
-import type { RequestSite, WireFacts } from '../decision/facts.js';
-import type { Route } from '../decision/route.js';
+import type { WireFacts } from '../decision/facts.js';
 import { startWebSocket } from '../engine/ws.js';
 import type { HeaderLines } from '../http/raw-headers.js';
 import { Rejection } from '../protocol/rejection.js';
@@ -157,7 +156,7 @@ export class Http2Transport implements Transport {
   }
 
   /** RFC 8441 §5: "If the server agrees to the WebSocket connection", 200; then the stream is ws's socket. */
-  accept(accept: Accept, route: Route, _site: RequestSite): WebSocket {
+  accept(accept: Accept): WebSocket {
     const stream = this.#stream;
     const block = h2HeaderBlock(
       'handshake',
@@ -169,7 +168,7 @@ export class Http2Transport implements Transport {
     this.#wrote = true;
     adaptStreamForWebSocket(stream);
     stream.removeListener('error', ignoreStreamError); // ws's own handling from here on
-    return startWebSocket(stream, EMPTY, accept.protocol, accept.deflate, route.frames);
+    return startWebSocket(stream, EMPTY, accept.protocol, accept.deflate, accept.frames);
   }
 }
 

@@ -6,8 +6,7 @@
 
 import type { WebSocket } from 'ws';
 import type { Accept } from '../decision/decide.js';
-import type { RequestSite, WireFacts } from '../decision/facts.js';
-import type { Route } from '../decision/route.js';
+import type { WireFacts } from '../decision/facts.js';
 import type { Rejection } from '../protocol/rejection.js';
 import type { TransportName, UpgradeRequest } from '../protocol/request.js';
 
@@ -43,7 +42,7 @@ export interface Transport {
    * Writes the acceptance and returns the socket for the handler. Throws before writing anything when the
    * acceptance cannot be written (a header the hook set is refused), so that the caller can refuse instead.
    */
-  accept(accept: Accept, route: Route, site: RequestSite): WebSocket;
+  accept(accept: Accept): WebSocket;
   /**
    * Resolves once what the transport needs beyond the request has arrived (draft-76's key bytes): true,
    * or false when the client left first. Absent when the request is all it needs.

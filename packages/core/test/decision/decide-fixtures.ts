@@ -54,7 +54,7 @@ export function inputs(overrides: InputOverrides = {}): DecisionInputs {
     get signal() {
       return signal();
     },
-    get pending() {
+    get inFlight() {
       return pending();
     },
     get closing() {

@@ -6,7 +6,7 @@ import type { Upgrade } from '../../src/decision/hook.js';
 import { MemoryLeaseStore } from '../../src/policy/memory-stores.js';
 import { quotaPerKey, quotaPerRoute } from '../../src/policy/quota.js';
 import { Rejection, reject } from '../../src/protocol/rejection.js';
-import { ADMISSION, accepted, decided, inputs, route } from './decide-fixtures.js';
+import { ADMISSION, accepted, decided, inputs, route, site } from './decide-fixtures.js';
 
 describe('decide: the hook', () => {
   it('without a hook: no context, the admission’s protocol, no headers, nothing held', async () => {
@@ -14,9 +14,22 @@ describe('decide: the hook', () => {
       protocol: 'chat',
       deflate: undefined,
       headers: {},
+      frames: route().frames,
+      location: undefined,
       context: undefined,
-      release: undefined,
+      leases: undefined,
     });
+  });
+
+  it("carries what the transport needs: the route's frame options, and draft-76's Location", async () => {
+    const frames = { maxPayload: 1024, closeTimeout: 250 };
+    expect((await accepted({ maxPayload: 1024, frames: { closeTimeout: 250 } })).frames).toMatchObject(frames);
+    const legacy = await decided(
+      route({ legacy: ['hixie-76'] }),
+      ADMISSION,
+      inputs({ site: site(undefined, 'hixie-76') }),
+    );
+    expect(legacy).toMatchObject({ location: 'wss://app.example/d' });
   });
 
   it.each([

@@ -10,7 +10,7 @@ import type { RouteOptions } from '../../src/decision/route.js';
 import { compileRoute } from '../../src/decision/route.js';
 import type { HandshakeEvent } from '../../src/lifecycle/events.js';
 import { GateState } from '../../src/lifecycle/gate-state.js';
-import { accept, admit, open } from '../../src/lifecycle/pipeline.js';
+import { accept, admit, admitAndAccept, open } from '../../src/lifecycle/pipeline.js';
 import { type Rejection, reject } from '../../src/protocol/rejection.js';
 import type { Transport } from '../../src/transport/transport.js';
 
@@ -105,7 +105,7 @@ describe('pipeline: open -> admit -> accept, as values', () => {
     const handshake = open(gate, transport);
     expect(handshake).toBeDefined();
     expect(gate.pending).toBe(1);
-    const result = accept(handshake!, route);
+    const result = admitAndAccept(handshake!, route);
     expect(result).toBeUndefined(); // no promise: decided and answered synchronously
     expect(transport.written).toHaveLength(1);
     const [written] = transport.written;
@@ -115,19 +115,56 @@ describe('pipeline: open -> admit -> accept, as values', () => {
     expect(events.map((event) => event.outcome)).toEqual(['accept']);
   });
 
-  it('admit refuses a cross-origin request; accept after it writes nothing more', () => {
+  it('admit refuses a cross-origin request: nothing admitted, and a second admit writes nothing more', () => {
     const { gate, route } = setup();
     const transport = new RecordingTransport(['Origin', 'https://evil.example']);
     const handshake = open(gate, transport)!;
-    expect(admit(handshake, route)).toBe(false);
-    accept(handshake, route);
+    expect(admit(handshake, route)).toBeUndefined();
+    expect(admit(handshake, route)).toBeUndefined();
     expect(transport.written.map((w) => w.kind === 'reject' && w.rejection.code)).toEqual(['ORIGIN_FORBIDDEN']);
+  });
+
+  it('admit hands back what it admitted and accept takes it: the admission runs once', async () => {
+    let asked = 0;
+    const { gate, route } = setup({
+      origin: async (origin) => {
+        asked++;
+        return origin === 'http://localhost:3000';
+      },
+    });
+    const transport = new RecordingTransport(sameOrigin);
+    const admitted = await admit(open(gate, transport)!, route);
+    expect(admitted?.route).toBe(route);
+    expect(transport.written).toEqual([]); // nothing written between the two steps
+    await accept(admitted!);
+    expect(asked).toBe(1);
+    expect(transport.written.map((w) => w.kind)).toEqual(['accept']);
+  });
+
+  it('the observer given at open is told the outcome once, with the status the client got', () => {
+    const { gate, route } = setup();
+    const told: unknown[] = [];
+    const app = {
+      headersSent: false,
+      writableEnded: false,
+      statusCode: 200,
+      settled: (...args: unknown[]) => told.push(args),
+    };
+    const transport = new RecordingTransport(sameOrigin);
+    admitAndAccept(open(gate, transport, app)!, route);
+    expect(told).toEqual([[101, false]]);
+    const refused = new RecordingTransport(['Origin', 'https://evil.example']);
+    admitAndAccept(open(gate, refused, app)!, route);
+    expect(told).toEqual([
+      [101, false],
+      [403, false],
+    ]);
   });
 
   it("the hook's rejection is written as the hook gave it", () => {
     const { gate, route } = setup({ onUpgrade: (upgrade) => upgrade.reject(401, { error: 'login required' }) });
     const transport = new RecordingTransport(sameOrigin);
-    accept(open(gate, transport)!, route);
+    admitAndAccept(open(gate, transport)!, route);
     const [written] = transport.written;
     expect(written?.kind === 'reject' && [written.rejection.status, written.rejection.code]).toEqual([401, 'REJECTED']);
   });
@@ -148,7 +185,7 @@ describe('pipeline: open -> admit -> accept, as values', () => {
       (socket) => handled.push(socket),
     );
     const transport = new RecordingTransport(sameOrigin);
-    const done = accept(open(gate, transport)!, route);
+    const done = admitAndAccept(open(gate, transport)!, route);
     await new Promise((resolve) => setImmediate(resolve)); // the handshake outlived its turn: it watches the client
     expect(transport.gone).toBeTypeOf('function');
     transport.gone?.();
@@ -179,7 +216,7 @@ describe('pipeline: open -> admit -> accept, as values', () => {
       () => {},
     );
     const transport = new RecordingTransport(sameOrigin);
-    accept(open(gate, transport)!, route);
+    admitAndAccept(open(gate, transport)!, route);
     const [written] = transport.written;
     expect(written?.kind === 'reject' && [written.rejection.status, written.rejection.code]).toEqual([
       500,
