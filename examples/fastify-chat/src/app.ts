@@ -68,13 +68,9 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
   });
   app.addHook('preClose', async () => gateLog.close()); // its open streams would hold app.close() up
 
-  // The route guard: an ordinary Fastify hook, answering a real 401 before any 101. For a handshake it also
-  // hands the user and session id to the route's onUpgrade, which sees the request the core got (the raw one).
-  const handshakes = new WeakMap<object, { user: string; session: string }>();
+  // The route guard: an ordinary Fastify hook, answering a real 401 before any 101.
   const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
-    const user = request.session.user;
-    if (user === undefined) return reply.code(401).send({ error: 'login required' });
-    if (request.websocket) handshakes.set(request.raw, { user, session: request.session.sessionId });
+    if (request.session.user === undefined) return reply.code(401).send({ error: 'login required' });
   };
 
   app.get('/', (request, reply) => {
@@ -126,8 +122,12 @@ export async function createChat({ host = '127.0.0.1', secret, tls }: ChatOption
       websocket: {
         subprotocols: ['chat.v2', 'chat.v1'],
         requireSubprotocol: true,
-        // After requireUser: the connection's user and session, the keys `gate.revoke` closes it by.
-        onUpgrade: (upgrade) => handshakes.get(upgrade.request) ?? upgrade.reject(401, { error: 'login required' }),
+        // After requireUser, with its Fastify request: the connection's user and session, the keys
+        // `gate.revoke` closes it by.
+        onUpgrade: (_upgrade, request) => ({
+          user: request.session.user as string,
+          session: request.session.sessionId,
+        }),
         keys: ({ user, session }) => ({ user, session }),
       },
       preHandler: requireUser,

@@ -1,4 +1,4 @@
 export type { Gate, HandshakeEvent, Upgrade, UpgradeHook } from '@wsgate/core';
 export { Rejection, reject } from '@wsgate/core';
 export { wsgate, wsgate as default } from './plugin.js';
-export type { WebSocketHandler, WebSocketRouteOptions, WsGatePluginOptions } from './types.js';
+export type { FastifyUpgradeHook, WebSocketHandler, WebSocketRouteOptions, WsGatePluginOptions } from './types.js';

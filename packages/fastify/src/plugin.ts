@@ -17,7 +17,7 @@ import { createGate, type Gate } from '@wsgate/core';
 import { serveApp, upgradeOf } from '@wsgate/core/adapter';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { admitOnRequest, declareWebSocketRoute } from './route.js';
+import { admitOnRequest, declareWebSocketRoute, withFastifyRequest } from './route.js';
 import type { WsGatePluginOptions } from './types.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
@@ -54,6 +54,7 @@ const wsgatePlugin: FastifyPluginCallback<WsGatePluginOptions> = (fastify, optio
   try {
     gate = createGate({
       ...gateOptions,
+      onUpgrade: gateOptions.onUpgrade && withFastifyRequest(gateOptions.onUpgrade),
       logRejections: gateOptions.logRejections ?? (logger === undefined ? undefined : false),
       onError:
         onError ??

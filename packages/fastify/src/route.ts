@@ -4,12 +4,13 @@
  *
  *   onRequest (ours, first)  -> admit (Origin, subprotocols), before the route's own hooks
  *   the route's own hooks    -> its auth may answer instead
- *   the route's handler      -> reply.hijack(), accept (onUpgrade, quotas, 101) -> handler(socket, request, context)
+ *   the route's handler      -> reply.hijack(), accept (onUpgrade(upgrade, request), quotas, 101)
+ *                               -> handler(socket, request, context)
  *
  * A plain request on a WebSocket-only route gets the core's 426 through Fastify's reply.
  */
 
-import type { ConnectionHandler, Gate, UpgradeRequest } from '@wsgate/core';
+import type { ConnectionHandler, Gate, Upgrade, UpgradeRequest } from '@wsgate/core';
 import {
   type Admitted,
   type AppUpgrade,
@@ -19,7 +20,7 @@ import {
   upgradeRequired,
 } from '@wsgate/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
-import type { WebSocketHandler, WebSocketRouteOptions } from './types.js';
+import type { FastifyUpgradeHook, WebSocketHandler, WebSocketRouteOptions } from './types.js';
 import { FastifyView } from './view.js';
 
 /** In a WebSocket route's config: its compiled core route, and whether plain requests get 426. */
@@ -88,13 +89,27 @@ export function declareWebSocketRoute(gate: Gate, routeOptions: RouteOptions): v
   if (typeof handler !== 'function') {
     throw new TypeError(`@wsgate/fastify: ${routeOptions.url} has no WebSocket handler`);
   }
-  const gateRouteOptions: WebSocketRouteOptions = typeof websocket === 'object' && websocket !== null ? websocket : {};
+  const { onUpgrade, ...gateRouteOptions }: WebSocketRouteOptions =
+    typeof websocket === 'object' && websocket !== null ? websocket : {};
   // Compiled once, here, over the plugin's defaults: a bad option is a TypeError at definition.
-  const compiled = defineRoute(gate, routeOptions.url, gateRouteOptions, connect(handler));
+  const compiled = defineRoute(
+    gate,
+    routeOptions.url,
+    onUpgrade === undefined ? gateRouteOptions : { ...gateRouteOptions, onUpgrade: withFastifyRequest(onUpgrade) },
+    connect(handler),
+  );
   const config: RouteConfig = { [kRoute]: compiled, [kUpgradeRequired]: wsHandler === undefined };
   routeOptions.config = { ...routeOptions.config, ...config };
   const http = wsHandler === undefined ? upgradeRequiredHandler : (routeOptions.handler as HttpHandler);
   routeOptions.handler = webSocketRoute(http) as RouteOptions['handler'];
+}
+
+/** A Fastify `onUpgrade` as the core's: it also gets the Fastify request, after the route's hooks. */
+export function withFastifyRequest<Context>(
+  hook: FastifyUpgradeHook<Context>,
+): (upgrade: Upgrade) => ReturnType<typeof hook> {
+  if (typeof hook !== 'function') return hook; // the core names the option in its TypeError
+  return (upgrade) => hook(upgrade, (routed.get(upgrade.request) as { request: FastifyRequest }).request);
 }
 
 /** The user's handler as the core's connection handler (the core reports what it throws, with 1011). */

@@ -4,7 +4,7 @@
  * context returned by the route's `onUpgrade`).
  */
 
-import type { Connection, Gate, GateOptions, RouteOptions as GateRouteOptions } from '@wsgate/core';
+import type { Connection, Gate, GateOptions, RouteOptions as GateRouteOptions, Rejection, Upgrade } from '@wsgate/core';
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -22,8 +22,20 @@ import type {
 } from 'fastify';
 import type { WebSocket } from 'ws';
 
+/**
+ * The `onUpgrade` hook, with the Fastify request after the route's hooks ran (`request.session`,
+ * `request.user`, `request.params`). Returns the connection's context, or a Rejection
+ * (`upgrade.reject(...)`).
+ */
+export type FastifyUpgradeHook<Context> = (
+  upgrade: Upgrade,
+  request: FastifyRequest,
+) => Context | Rejection | Promise<Context | Rejection>;
+
 /** The plugin's options: the gate's (every WebSocket route's defaults), and how `fastify.close()` waits. */
-export interface WsGatePluginOptions extends GateOptions {
+export interface WsGatePluginOptions extends Omit<GateOptions, 'onUpgrade'> {
+  /** Every WebSocket route's `onUpgrade` unless the route has its own. */
+  onUpgrade?: FastifyUpgradeHook<unknown>;
   /**
    * On `fastify.close()`, open connections are closed with 1001 and awaited this many milliseconds before
    * the stragglers are terminated. Default 5 000.
@@ -41,7 +53,9 @@ export interface WsGatePluginOptions extends GateOptions {
  * A WebSocket route's own options (the gate's route options): origin, subprotocols, requireSubprotocol,
  * perMessageDeflate, handshakeTimeout, maxPayload, quotas, onUpgrade… Unset ones come from the plugin's.
  */
-export type WebSocketRouteOptions<Context = unknown> = GateRouteOptions<Context>;
+export interface WebSocketRouteOptions<Context = unknown> extends Omit<GateRouteOptions<Context>, 'onUpgrade'> {
+  onUpgrade?: FastifyUpgradeHook<Context>;
+}
 
 /**
  * The handler of a WebSocket route, called once the 101 is written. `this` is the route's (encapsulated)
