@@ -1,5 +1,5 @@
 // Types for the shared test steps.
-import type { HandshakeOptions, TestClient, TestTarget } from '@wsgate/testing';
+import type { HandshakeExpectation, HandshakeOptions, TestClient, TestTarget } from '@wsgate/testing';
 
 export function browser<Target extends TestTarget>(target: Target, defaults?: HandshakeOptions): TestClient<Target>;
 export function loggedIn<Target extends TestTarget>(
@@ -7,3 +7,9 @@ export function loggedIn<Target extends TestTarget>(
   name: string,
   defaults?: HandshakeOptions,
 ): Promise<TestClient<Target>>;
+export function logOutOneSession(target: TestTarget): Promise<{
+  logout: number;
+  closes: Array<[number, string]>;
+  stillOpen: [number, number];
+  replay: HandshakeExpectation;
+}>;

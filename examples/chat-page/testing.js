@@ -1,5 +1,6 @@
 // The example chat's test steps, shared by every example's tests: a browser on the chat page, and logging
 // in through the app's own POST /login. Port-free (@wsgate/testing): the app is reached in memory.
+import { once } from 'node:events';
 import { createTestClient } from '@wsgate/testing';
 
 /** The address the example would listen on: `exampleHosts` checks Host against the connection's local port. */
@@ -26,4 +27,25 @@ export async function loggedIn(target, name, defaults) {
     throw new Error(`login as ${JSON.stringify(name)}: ${response.status} ${response.body}`);
   }
   return client;
+}
+
+/**
+ * The logout scenario every example answers alike: ada has two tabs on one session and a second session, bob
+ * one; ada logs the first session out. Returns the logout's status, how that session's two tabs closed
+ * (`[code, reason]`), the readyState of ada's other session and of bob, and a handshake with the old cookie.
+ */
+export async function logOutOneSession(target) {
+  const ada = await loggedIn(target, 'ada');
+  const tabs = [await ada.connect('/chat'), await ada.connect('/chat')];
+  const otherSession = await (await loggedIn(target, 'ada')).connect('/chat');
+  const bob = await (await loggedIn(target, 'bob')).connect('/chat');
+  const cookies = ada.cookies.toJSON();
+  const closes = tabs.map((tab) => once(tab, 'close').then(([code, reason]) => [code, String(reason)]));
+  const logout = (await ada.httpRequest('POST', '/logout')).status;
+  return {
+    logout,
+    closes: await Promise.all(closes),
+    stillOpen: [otherSession.readyState, bob.readyState],
+    replay: browser(target, { cookies }).expectHandshake('/chat'),
+  };
 }

@@ -1,8 +1,7 @@
 // The example chat contract on the Fastify example, through the app without a port (@wsgate/testing). The
 // start script is tested with the other examples' in test/e2e/examples-start.test.ts.
-import { once } from 'node:events';
 import { closeAll, nextMessage, sendJson, whenClosed } from '@wsgate/testing';
-import { browser, loggedIn } from 'chat-page/testing';
+import { browser, loggedIn, logOutOneSession } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChat } from '../src/app.js';
 
@@ -141,16 +140,10 @@ describe('WebSocket /chat', () => {
 
 describe('logging out', () => {
   it("closes that session's sockets in every tab with 4001; other sessions stay; the old cookie gets 401", async () => {
-    const alice = await loggedIn(app, 'alice');
-    const tabs = [await alice.connect('/chat'), await alice.connect('/chat')];
-    const otherSession = await (await loggedIn(app, 'alice')).connect('/chat');
-    const bob = await (await loggedIn(app, 'bob')).connect('/chat');
-    const cookies = alice.cookies.toJSON();
-    const closes = tabs.map((tab) => once(tab, 'close').then(([code, reason]) => [code, String(reason)]));
-    expect((await alice.httpRequest('POST', '/logout')).status).toBe(303);
-    for (const close of await Promise.all(closes)) expect(close).toEqual([4001, 'you logged out in another tab']);
-    expect([otherSession.readyState, bob.readyState]).toEqual([1, 1]); // OPEN
-    await browser(app, { cookies }).expectHandshake('/chat').toBeRefused(401);
+    const outcome = await logOutOneSession(app);
+    const closed = [4001, 'you logged out in another tab'];
+    expect(outcome).toMatchObject({ logout: 303, closes: [closed, closed], stillOpen: [1, 1] }); // 1: OPEN
+    await outcome.replay.toBeRefused(401);
     expect(stderr).toContain('wsgate close revoked 4001 /chat');
   });
 });

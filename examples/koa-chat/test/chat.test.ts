@@ -1,8 +1,7 @@
 // The example chat contract on the Koa example, through the app without a port (@wsgate/testing). The start
 // script is tested with the other examples' in test/e2e/examples-start.test.ts.
-import { once } from 'node:events';
 import { closeAll, nextMessage, sendJson } from '@wsgate/testing';
-import { browser, loggedIn } from 'chat-page/testing';
+import { browser, loggedIn, logOutOneSession } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChat } from '../src/app.js';
 
@@ -123,16 +122,10 @@ describe('WebSocket side', () => {
 
 describe('logging out', () => {
   it("closes that session's sockets in every tab with 4001; other sessions stay; the old cookie gets 401", async () => {
-    const ada = await loggedIn(chat, 'ada');
-    const tabs = [await ada.connect('/chat'), await ada.connect('/chat')];
-    const otherSession = await (await loggedIn(chat, 'ada')).connect('/chat');
-    const bob = await (await loggedIn(chat, 'bob')).connect('/chat');
-    const cookies = ada.cookies.toJSON();
-    const closes = tabs.map((tab) => once(tab, 'close').then(([code, reason]) => [code, String(reason)]));
-    expect((await ada.httpRequest('POST', '/logout')).status).toBe(303);
-    for (const close of await Promise.all(closes)) expect(close).toEqual([4001, 'you logged out in another tab']);
-    expect([otherSession.readyState, bob.readyState]).toEqual([1, 1]); // OPEN
-    await browser(chat, { cookies }).expectHandshake('/chat').toBeRefused(401);
+    const outcome = await logOutOneSession(chat);
+    const closed = [4001, 'you logged out in another tab'];
+    expect(outcome).toMatchObject({ logout: 303, closes: [closed, closed], stillOpen: [1, 1] }); // 1: OPEN
+    await outcome.replay.toBeRefused(401);
     expect(vi.mocked(console.error).mock.calls.map(([line]) => line)).toContain('wsgate close revoked 4001 /chat');
   });
 });
