@@ -13,3 +13,8 @@ export function logOutOneSession(target: TestTarget): Promise<{
   stillOpen: [number, number];
   replay: HandshakeExpectation;
 }>;
+export function logInTwice(target: TestTarget): Promise<{
+  newId: boolean;
+  withFirstCookies: HandshakeExpectation;
+  withCurrentCookies: HandshakeExpectation;
+}>;

@@ -49,3 +49,18 @@ export async function logOutOneSession(target) {
     replay: browser(target, { cookies }).expectHandshake('/chat'),
   };
 }
+
+/**
+ * ada logs in twice in one browser. Returns whether the second login gave a new session id (no fixation), and
+ * handshakes with the first session's cookies and with the current ones.
+ */
+export async function logInTwice(target) {
+  const ada = await loggedIn(target, 'ada');
+  const first = ada.cookies.toJSON();
+  await ada.httpRequest('POST', '/login', { form: { name: 'ada' } });
+  return {
+    newId: ada.cookies.toJSON().sid !== first.sid,
+    withFirstCookies: browser(target, { cookies: first }).expectHandshake('/chat'),
+    withCurrentCookies: ada.expectHandshake('/chat'),
+  };
+}

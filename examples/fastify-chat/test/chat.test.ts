@@ -1,7 +1,7 @@
 // The example chat contract on the Fastify example, through the app without a port (@wsgate/testing). The
 // start script is tested with the other examples' in test/e2e/examples-start.test.ts.
 import { closeAll, nextMessage, sendJson, whenClosed } from '@wsgate/testing';
-import { browser, loggedIn, logOutOneSession } from 'chat-page/testing';
+import { browser, loggedIn, logInTwice, logOutOneSession } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChat } from '../src/app.js';
 
@@ -50,12 +50,10 @@ describe('HTTP', () => {
   });
 
   it('logging in again gives a new session id (no fixation), and the old id is gone from the store', async () => {
-    const alice = await loggedIn(app, 'alice');
-    const first = alice.cookies.toJSON();
-    await alice.httpRequest('POST', '/login', { form: { name: 'alice' } });
-    expect(alice.cookies.toJSON().sid).not.toBe(first.sid);
-    await browser(app, { cookies: first }).expectHandshake('/chat').toBeRefused(401);
-    await alice.expectHandshake('/chat').toOpen({ protocol: 'chat.v2' });
+    const login = await logInTwice(app);
+    expect(login.newId).toBe(true);
+    await login.withFirstCookies.toBeRefused(401);
+    await login.withCurrentCookies.toOpen({ protocol: 'chat.v2' });
   });
 
   it('POST /logout clears the cookie and ends the session', async () => {

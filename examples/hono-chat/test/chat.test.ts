@@ -1,7 +1,7 @@
 // The example chat contract on the Hono example, through the app without a port (@wsgate/testing). The start
 // script is tested with the other examples' in test/e2e/examples-start.test.ts.
 import { closeAll, nextMessage, sendJson } from '@wsgate/testing';
-import { browser, loggedIn, logOutOneSession } from 'chat-page/testing';
+import { browser, loggedIn, logInTwice, logOutOneSession } from 'chat-page/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createChat } from '../src/app.js';
 
@@ -40,12 +40,10 @@ describe('HTTP side', () => {
   });
 
   it('logging in again gives a new session id (no fixation), and the old id is gone from the store', async () => {
-    const ada = await loggedIn(chat, 'ada');
-    const first = ada.cookies.toJSON();
-    await ada.httpRequest('POST', '/login', { form: { name: 'ada' } });
-    expect(ada.cookies.toJSON().sid).not.toBe(first.sid);
-    await browser(chat, { cookies: first }).expectHandshake('/chat').toBeRefused(401);
-    await ada.expectHandshake('/chat').toOpen({ protocol: 'chat.v2' });
+    const login = await logInTwice(chat);
+    expect(login.newId).toBe(true);
+    await login.withFirstCookies.toBeRefused(401);
+    await login.withCurrentCookies.toOpen({ protocol: 'chat.v2' });
   });
 
   it('logs out: clears the cookie and forgets the session', async () => {
