@@ -1,5 +1,5 @@
-// The contract app: the same routes, options, hooks and probes on every server kind (servers/*.ts build it with
-// each framework's own means). What a route does:
+// The contract app: the same routes, options, hooks and probes on every server kind (wsgate-fixtures builds it
+// with each framework's own means). What a route does:
 //
 //   /ws       echo; the handler reports what it got (context, protocol, route, transport)
 //   /auth     the framework's own middleware (core: the onUpgrade hook) answers 401 JSON without `x-user`
@@ -20,8 +20,9 @@
 import type { ConnectionCloseEvent, GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
 import { quotaPerKey, rateLimitPerKey } from '@wsgate/core';
 import type { WebSocket } from 'ws';
+import type { AppSpec, Middleware } from 'wsgate-fixtures';
 
-export const LOGIN_REQUIRED = { error: 'login required' };
+export { LOGIN_REQUIRED } from 'wsgate-fixtures';
 export const HANG_DEADLINE_MS = 200;
 
 /** A gate for `await`s: open (passing through) unless held. */
@@ -143,6 +144,8 @@ export interface ContractApp {
   report(socket: WebSocket, connection: Omit<Handled, 'socketProtocol'>): void;
   /** /slow's middleware body. */
   slow(): Promise<void>;
+  /** The app for wsgate-fixtures to build on a server kind. */
+  spec(): AppSpec;
 }
 
 const failingStore = {
@@ -256,6 +259,23 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
       probe.slowStarted++;
       await latches.middleware.wait();
       probe.slowDone++;
+    },
+    spec() {
+      const middleware: Partial<Record<RoutePath, Middleware[]>> = {
+        '/auth': [{ kind: 'requireLogin', from: 'header', name: 'x-user' }],
+        '/headers': [{ kind: 'headers', headers: MIDDLEWARE_HEADERS }],
+        '/slow': [{ kind: 'wait', until: () => this.slow() }],
+      };
+      return {
+        gate: gateOptions,
+        routes: ROUTE_PATHS.map((path) => ({
+          path,
+          options: routes[path],
+          middleware: middleware[path] ?? [],
+          handler: (socket, connection) => this.report(socket, connection),
+        })),
+        onAppError: (error) => probe.errors.push(error),
+      };
     },
   };
 }

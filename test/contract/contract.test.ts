@@ -8,7 +8,7 @@ import { type Case, checkResponse, expectationOf, signature, writtenByCore } fro
 import { openedCases } from './cases-opened.js';
 import { refusedCases } from './cases-refused.js';
 import { send } from './http.js';
-import { type ContractServer, serverVariants } from './servers/index.js';
+import { type ContractServer, serverVariants } from './servers.js';
 
 const servers = new Map<string, ContractServer>();
 

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { eventually } from '../abuse/raw.js';
 import { closeSocket, openSession, openWebSocketH2, readBody, refusedH2, requestH2 } from '../h2/client.js';
 import { type Relay, startRelay } from './h2-relay.js';
-import { type ContractServer, h2ServerKinds, type ServerOptions } from './servers/index.js';
+import { type ContractServer, h2ServerKinds, type ServerOptions } from './servers.js';
 
 const running: ContractServer[] = [];
 const cleanups: Array<() => unknown> = [];

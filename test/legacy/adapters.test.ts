@@ -1,7 +1,7 @@
 // The legacy draft-76 handshake through the same gate on every server (issue 14): a raw draft-76 client over
 // real TCP against plain core, Express, Koa and Fastify routes that enable it with `legacy: ['hixie-76']`.
 // The framework's own middleware, cookies, the hook, quotas and the deadline apply as they do to RFC 6455;
-// a route without `legacy` answers 426 as to any version it does not speak. The apps are in servers.ts.
+// a route without `legacy` answers 426 as to any version it does not speak. The apps are in app.ts.
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -11,7 +11,7 @@ import {
   type Hixie76Request,
 } from '../../packages/core/test/fixtures/hixie76-client.js';
 import { eventually } from '../abuse/raw.js';
-import { factories, type LegacyApp, LOGIN_REQUIRED, MAX_PAYLOAD } from './servers.js';
+import { factories, type LegacyApp, LOGIN_REQUIRED, MAX_PAYLOAD } from './app.js';
 
 const apps: LegacyApp[] = [];
 const clients = new Set<{ destroy(): void }>();
