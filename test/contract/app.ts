@@ -17,6 +17,9 @@
 //             expires `x-expires-in` ms after it opened (if given), and `refresh` extends it `x-refreshes` times
 //   /beat     heartbeat every 200 ms (timeout 100 ms), one connection at a time (a quota lease)
 //   /health   an ordinary HTTP route answering `ok` (text/plain); any other path: the app's own 404
+//
+// /ws, /auth, /chat, /hook, /throw, /store, /strict and /allowed serve draft-76 too (`legacy`), for the cases
+// that run over it (transports.test.ts); /open does not.
 import type { ConnectionCloseEvent, GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
 import { quotaPerKey, rateLimitPerKey } from '@wsgate/core';
 import type { WebSocket } from 'ws';
@@ -148,6 +151,8 @@ export interface ContractApp {
   spec(): AppSpec;
 }
 
+const legacy = ['hixie-76'] as const;
+
 const failingStore = {
   hit(): never {
     throw new Error('the rate store is down');
@@ -182,10 +187,11 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
     ...extra,
   };
   const routes: Record<RoutePath, RouteOptions<unknown>> = {
-    '/ws': {},
-    '/auth': {},
-    '/chat': { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+    '/ws': { legacy },
+    '/auth': { legacy },
+    '/chat': { legacy, subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
     '/hook': {
+      legacy,
       onUpgrade: (upgrade) => {
         if (header(upgrade, 'x-deny') !== undefined)
           return upgrade.reject(403, 'denied by the hook\n', { 'X-Denied': 'yes' });
@@ -210,6 +216,7 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
       },
     },
     '/throw': {
+      legacy,
       onUpgrade: () => {
         throw new Error('the hook failed');
       },
@@ -218,10 +225,10 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
     '/rate': {
       rateLimits: [rateLimitPerKey(1, ({ request }) => String(request.headers['x-rate-key'] ?? 'none'), { per: '1h' })],
     },
-    '/store': { rateLimits: [rateLimitPerKey(1, () => 'any', { store: failingStore })] },
+    '/store': { legacy, rateLimits: [rateLimitPerKey(1, () => 'any', { store: failingStore })] },
     '/open': { missingOrigin: 'allow' },
-    '/strict': { missingOrigin: 'reject' },
-    '/allowed': { origin: ['http://allowed.example'] },
+    '/strict': { legacy, missingOrigin: 'reject' },
+    '/allowed': { legacy, origin: ['http://allowed.example'] },
     '/life': {
       onUpgrade: (upgrade) => ({
         user: header(upgrade, 'x-user') ?? 'anonymous',

@@ -20,6 +20,7 @@ export const openedCases: readonly Case[] = [
     name: 'a handshake without Origin or cookies (a non-browser client)',
     request: { path: '/ws' },
     expect: opened('/ws'),
+    over: { h2: { path: '/ws' }, 'hixie-76': { path: '/ws', origin: null } },
   },
   { name: 'a query after the route’s path', request: { path: '/ws?room=1' }, expect: opened('/ws') },
   {
@@ -42,6 +43,7 @@ export const openedCases: readonly Case[] = [
     name: 'no Origin but cookies (missingOrigin allow)',
     request: { path: '/open', headers: { Cookie: 'sid=1' } },
     expect: opened('/open'),
+    over: { h2: { path: '/open', headers: { Cookie: 'sid=1' } } },
   },
   {
     name: 'a same-origin Origin (missingOrigin reject)',
@@ -53,6 +55,10 @@ export const openedCases: readonly Case[] = [
     name: 'an Origin the route’s list has, cross-site',
     request: { path: '/allowed', headers: { Origin: 'http://allowed.example', 'Sec-Fetch-Site': 'cross-site' } },
     expect: opened('/allowed'),
+    over: {
+      h2: { path: '/allowed', origin: 'http://allowed.example', headers: { 'Sec-Fetch-Site': 'cross-site' } },
+      'hixie-76': { path: '/allowed', origin: 'http://allowed.example', headers: { 'Sec-Fetch-Site': 'cross-site' } },
+    },
   },
   {
     name: 'the server’s preferred subprotocol of those offered',
@@ -61,6 +67,7 @@ export const openedCases: readonly Case[] = [
       headers: { ...ACCEPTED, 'Sec-WebSocket-Protocol': 'chat.v2' },
       handled: { route: '/chat', protocol: 'chat.v2', socketProtocol: 'chat.v2', transport: 'http/1.1' },
     }),
+    over: { h2: { path: '/chat', protocols: 'chat.v1, chat.v2' } },
   },
   {
     name: 'the only one of ours offered',
@@ -69,11 +76,16 @@ export const openedCases: readonly Case[] = [
       headers: { ...ACCEPTED, 'Sec-WebSocket-Protocol': 'chat.v1' },
       handled: { route: '/chat', protocol: 'chat.v1', socketProtocol: 'chat.v1' },
     }),
+    over: { h2: { path: '/chat', protocols: 'x, chat.v1' }, 'hixie-76': { path: '/chat', protocols: 'chat.v1' } },
   },
   {
     name: 'the app’s auth passes (x-user)',
     request: { path: '/auth', headers: { 'x-user': 'ada' } },
     expect: opened('/auth', { handled: { route: '/auth' } }),
+    over: {
+      h2: { path: '/auth', headers: { 'x-user': 'ada' } },
+      'hixie-76': { path: '/auth', headers: { 'x-user': 'ada' } },
+    },
   },
   {
     name: 'the hook’s context and its header on the 101',

@@ -90,6 +90,10 @@ export const refusedCases: readonly Case[] = [
     name: 'a Host the policy does not serve',
     request: { path: '/ws', headers: { Host: 'evil.example:{port}', Origin: 'http://evil.example:{port}' } },
     expect: refusedWith('HOST_FORBIDDEN', undefined),
+    over: {
+      h2: { path: '/ws', authority: 'evil.example:{port}', origin: 'http://evil.example:{port}' },
+      'hixie-76': { path: '/ws', authority: 'evil.example:{port}', origin: 'http://evil.example:{port}' },
+    },
   },
   {
     name: 'an absolute-form target whose authority the policy does not serve (RFC 9112 §3.2.2)',
@@ -116,26 +120,40 @@ export const refusedCases: readonly Case[] = [
     name: 'a cross-origin Origin (same-origin policy)',
     request: { path: '/ws', headers: { Origin: 'http://evil.example' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
+    over: {
+      h2: { path: '/ws', origin: 'http://evil.example' },
+      'hixie-76': { path: '/ws', origin: 'http://evil.example' },
+    },
   },
   {
     name: 'an Origin the route’s list does not have',
     request: { path: '/allowed', headers: { Origin: 'http://other.example' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/allowed'),
+    over: {
+      h2: { path: '/allowed', origin: 'http://other.example' },
+      'hixie-76': { path: '/allowed', origin: 'http://other.example' },
+    },
   },
   {
     name: 'Origin: null',
     request: { path: '/ws', headers: { Origin: 'null' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
+    over: { h2: { path: '/ws', origin: 'null' }, 'hixie-76': { path: '/ws', origin: 'null' } },
   },
   {
     name: 'no Origin but cookies (allow-without-cookies)',
     request: { path: '/ws', headers: { Cookie: 'sid=1' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
+    over: {
+      h2: { path: '/ws', headers: { Cookie: 'sid=1' } },
+      'hixie-76': { path: '/ws', origin: null, headers: { Cookie: 'sid=1' } },
+    },
   },
   {
     name: 'no Origin (missingOrigin reject)',
     request: { path: '/strict' },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/strict'),
+    over: { h2: { path: '/strict' }, 'hixie-76': { path: '/strict', origin: null } },
   },
   {
     name: 'Sec-Fetch-Site: cross-site with a same-origin Origin',
@@ -146,32 +164,48 @@ export const refusedCases: readonly Case[] = [
     name: 'a repeated subprotocol',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat.v2, chat.v2' } },
     expect: refusedWith('BAD_SUBPROTOCOL', '/chat'),
+    over: {
+      h2: { path: '/chat', protocols: 'chat.v2, chat.v2' },
+      'hixie-76': { path: '/chat', protocols: 'chat.v2, chat.v2' },
+    },
   },
   {
     name: 'a subprotocol that is no token',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat/v2' } },
     expect: refusedWith('BAD_SUBPROTOCOL', '/chat'),
+    over: {
+      h2: { path: '/chat', protocols: 'chat/v2' },
+      'hixie-76': {
+        path: '/chat',
+        protocols: 'chat/v2',
+        // Draft-76 names one subprotocol, any printable text without spaces (§4.1): not ours, not malformed.
+        expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
+      },
+    },
   },
   {
     name: 'extensions outside the grammar',
     request: { path: '/ws', headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; ;' } },
     expect: refusedWith('BAD_EXTENSIONS', '/ws'),
+    over: { h2: { path: '/ws', headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; ;' } } },
   },
   {
     name: 'no subprotocol offered (requireSubprotocol)',
     request: { path: '/chat' },
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
+    over: { h2: { path: '/chat' }, 'hixie-76': { path: '/chat' } },
   },
   {
     name: 'none of our subprotocols offered',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat.v3' } },
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
+    over: { h2: { path: '/chat', protocols: 'chat.v3' }, 'hixie-76': { path: '/chat', protocols: 'chat.v3' } },
   },
   {
     // RFC 6455 §4.4: a version we do not speak on this route (legacy handshakes are off unless listed).
     name: 'a draft-76 handshake on a route without `legacy`',
     request: {
-      path: '/ws',
+      path: '/open',
       headers: {
         'Sec-WebSocket-Key': null,
         'Sec-WebSocket-Version': null,
@@ -180,16 +214,22 @@ export const refusedCases: readonly Case[] = [
       },
       after: '^n:ds[4U',
     },
-    expect: refusedWith('UNSUPPORTED_VERSION', '/ws'),
+    expect: refusedWith('UNSUPPORTED_VERSION', '/open'),
   },
   {
     name: 'a rate limit whose store fails (fail-closed)',
     request: { path: '/store' },
     expect: refusedWith('STORE_UNAVAILABLE', '/store'),
+    over: { h2: { path: '/store' }, 'hixie-76': { path: '/store' } },
   },
 
   // The decision.
-  { name: 'a hook that throws', request: { path: '/throw' }, expect: refusedWith('HOOK_FAILED', '/throw') },
+  {
+    name: 'a hook that throws',
+    request: { path: '/throw' },
+    expect: refusedWith('HOOK_FAILED', '/throw'),
+    over: { h2: { path: '/throw' }, 'hixie-76': { path: '/throw' } },
+  },
   {
     name: 'the hook’s own refusal (REJECTED)',
     request: { path: '/hook', headers: { 'x-deny': '1' } },
@@ -201,6 +241,10 @@ export const refusedCases: readonly Case[] = [
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 403, route: '/hook' },
       writtenBy: 'core',
+    },
+    over: {
+      h2: { path: '/hook', headers: { 'x-deny': '1' } },
+      'hixie-76': { path: '/hook', headers: { 'x-deny': '1' } },
     },
   },
   {
@@ -214,6 +258,7 @@ export const refusedCases: readonly Case[] = [
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 401, route: '/auth' },
     },
+    over: { h2: { path: '/auth' }, 'hixie-76': { path: '/auth' } },
   },
   {
     name: 'a handshake on a path without a WebSocket route: the app’s own 404',
@@ -224,6 +269,8 @@ export const refusedCases: readonly Case[] = [
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 404, route: undefined },
     },
+    // Over HTTP/2 the core's own attach answers NOT_FOUND, the frameworks their 404 (h2.test.ts, RFC 8441 §5).
+    over: { 'hixie-76': { path: '/nope' } },
   },
 
   // Not a WebSocket handshake on a WebSocket route: 426, through the app.

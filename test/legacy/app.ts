@@ -6,17 +6,13 @@
 //                  greets with `${connection.transport} ${hook's user} ${framework's user}` (the framework's
 //                  own cookie parsing; the core has none: n/a), then echoes `echo: ${text}` and closes on
 //                  `bye`; maxPayload 64, handshakeTimeout 300 ms
-//   /legacy-auth   legacy; the framework's own middleware (core: the hook) answers 401 JSON without `x-user`
 //   /legacy-stall  legacy; a framework middleware (core: the hook) that never goes on; handshakeTimeout 200 ms
 //   /legacy-quota  legacy; quotaPerRoute(1)
-//   /modern        no `legacy`: a draft-76 client gets 426 UNSUPPORTED_VERSION
 //   /demo          legacy; Origin http://example.com, subprotocol 'sample': the draft's worked example (§1.3)
 //
 // The Host allowlist is loopback names with any port, and example.com (for /demo).
 import { allowHosts, type Gate, quotaPerRoute, type RouteOptions, type Upgrade } from '@wsgate/core';
 import { type FrameworkCookie, type RouteSpec, serverKinds } from 'wsgate-fixtures';
-
-export { LOGIN_REQUIRED } from 'wsgate-fixtures';
 
 export const DEADLINE_MS = 300;
 export const STALL_DEADLINE_MS = 200;
@@ -85,14 +81,12 @@ function legacyApp(build: (typeof serverKinds)[number]['build'], name: string): 
           maxPayload: MAX_PAYLOAD,
           handshakeTimeout: DEADLINE_MS,
         }),
-        route('/legacy-auth', { legacy }, { middleware: [{ kind: 'requireLogin', from: 'header', name: 'x-user' }] }),
         route(
           '/legacy-stall',
           { legacy, handshakeTimeout: STALL_DEADLINE_MS },
           { middleware: [{ kind: 'wait', until: () => new Promise<never>(() => {}) }] },
         ),
         route('/legacy-quota', { legacy, quotas: [quotaPerRoute(1)] }),
-        route('/modern', {}),
         route('/demo', demoOptions),
       ],
       onAppError: (error) => errors.push(error),
