@@ -42,14 +42,19 @@ export interface Case {
   readonly over?: { readonly h2?: TransportRequest; readonly 'hixie-76'?: TransportRequest };
 }
 
+/** The same request over HTTP/2 and draft-76. */
+export function overBoth(request: TransportRequest): Case['over'] {
+  return { h2: request, 'hixie-76': request };
+}
+
 /**
- * A case's request over HTTP/2 (an extended CONNECT, RFC 8441) or draft-76: the path, the Origin (null: none),
+ * A case's request over HTTP/2 (an extended CONNECT, RFC 8441) or draft-76: the path, the Origin (default none),
  * the authority (`:authority`, or draft-76's Host), the subprotocols offered and other fields, `{port}` filled.
  * The answer expected is the HTTP/1.1 one (its 101 a 200 over HTTP/2, and draft-76's own), unless `expect` says.
  */
 export interface TransportRequest {
   readonly path: string;
-  readonly origin?: string | null;
+  readonly origin?: string;
   readonly authority?: string;
   readonly protocols?: string;
   readonly headers?: Readonly<Record<string, string>>;

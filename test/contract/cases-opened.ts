@@ -1,7 +1,7 @@
 // Handshakes that open, and the rules whose answer depends on the request's own authority: the missing-Origin
 // modes, what the 101 carries, the handler's connection, trust proxy and absolute-form targets.
 import { expect } from 'vitest';
-import { ACCEPTED, type Case, opened, refusedWith } from './case.js';
+import { ACCEPTED, type Case, opened, overBoth, refusedWith } from './case.js';
 
 const SAME_ORIGIN = 'http://127.0.0.1:{port}';
 /** The request's own scheme, authority and client, as the hook sees them without a trusted proxy. */
@@ -20,7 +20,7 @@ export const openedCases: readonly Case[] = [
     name: 'a handshake without Origin or cookies (a non-browser client)',
     request: { path: '/ws' },
     expect: opened('/ws'),
-    over: { h2: { path: '/ws' }, 'hixie-76': { path: '/ws', origin: null } },
+    over: overBoth({ path: '/ws' }),
   },
   { name: 'a query after the route’s path', request: { path: '/ws?room=1' }, expect: opened('/ws') },
   {
@@ -55,10 +55,7 @@ export const openedCases: readonly Case[] = [
     name: 'an Origin the route’s list has, cross-site',
     request: { path: '/allowed', headers: { Origin: 'http://allowed.example', 'Sec-Fetch-Site': 'cross-site' } },
     expect: opened('/allowed'),
-    over: {
-      h2: { path: '/allowed', origin: 'http://allowed.example', headers: { 'Sec-Fetch-Site': 'cross-site' } },
-      'hixie-76': { path: '/allowed', origin: 'http://allowed.example', headers: { 'Sec-Fetch-Site': 'cross-site' } },
-    },
+    over: overBoth({ path: '/allowed', origin: 'http://allowed.example', headers: { 'Sec-Fetch-Site': 'cross-site' } }),
   },
   {
     name: 'the server’s preferred subprotocol of those offered',
@@ -82,10 +79,7 @@ export const openedCases: readonly Case[] = [
     name: 'the app’s auth passes (x-user)',
     request: { path: '/auth', headers: { 'x-user': 'ada' } },
     expect: opened('/auth', { handled: { route: '/auth' } }),
-    over: {
-      h2: { path: '/auth', headers: { 'x-user': 'ada' } },
-      'hixie-76': { path: '/auth', headers: { 'x-user': 'ada' } },
-    },
+    over: overBoth({ path: '/auth', headers: { 'x-user': 'ada' } }),
   },
   {
     name: 'the hook’s context and its header on the 101',

@@ -3,7 +3,7 @@
 // quota, a rate limit, the cap on pending handshakes, shutdown, the deadline) are in scenarios.test.ts.
 import { reject } from '@wsgate/core';
 import { LOGIN_REQUIRED } from './app.js';
-import { type Case, refusedWith, rowBody } from './case.js';
+import { type Case, overBoth, refusedWith, rowBody } from './case.js';
 
 const SAME_ORIGIN = 'http://127.0.0.1:{port}';
 const H2C = { Connection: 'Upgrade, HTTP2-Settings', Upgrade: 'h2c', 'HTTP2-Settings': 'AAMAAABkAARAAAAAAAIAAAAA' };
@@ -90,10 +90,7 @@ export const refusedCases: readonly Case[] = [
     name: 'a Host the policy does not serve',
     request: { path: '/ws', headers: { Host: 'evil.example:{port}', Origin: 'http://evil.example:{port}' } },
     expect: refusedWith('HOST_FORBIDDEN', undefined),
-    over: {
-      h2: { path: '/ws', authority: 'evil.example:{port}', origin: 'http://evil.example:{port}' },
-      'hixie-76': { path: '/ws', authority: 'evil.example:{port}', origin: 'http://evil.example:{port}' },
-    },
+    over: overBoth({ path: '/ws', authority: 'evil.example:{port}', origin: 'http://evil.example:{port}' }),
   },
   {
     name: 'an absolute-form target whose authority the policy does not serve (RFC 9112 §3.2.2)',
@@ -120,40 +117,31 @@ export const refusedCases: readonly Case[] = [
     name: 'a cross-origin Origin (same-origin policy)',
     request: { path: '/ws', headers: { Origin: 'http://evil.example' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
-    over: {
-      h2: { path: '/ws', origin: 'http://evil.example' },
-      'hixie-76': { path: '/ws', origin: 'http://evil.example' },
-    },
+    over: overBoth({ path: '/ws', origin: 'http://evil.example' }),
   },
   {
     name: 'an Origin the route’s list does not have',
     request: { path: '/allowed', headers: { Origin: 'http://other.example' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/allowed'),
-    over: {
-      h2: { path: '/allowed', origin: 'http://other.example' },
-      'hixie-76': { path: '/allowed', origin: 'http://other.example' },
-    },
+    over: overBoth({ path: '/allowed', origin: 'http://other.example' }),
   },
   {
     name: 'Origin: null',
     request: { path: '/ws', headers: { Origin: 'null' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
-    over: { h2: { path: '/ws', origin: 'null' }, 'hixie-76': { path: '/ws', origin: 'null' } },
+    over: overBoth({ path: '/ws', origin: 'null' }),
   },
   {
     name: 'no Origin but cookies (allow-without-cookies)',
     request: { path: '/ws', headers: { Cookie: 'sid=1' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
-    over: {
-      h2: { path: '/ws', headers: { Cookie: 'sid=1' } },
-      'hixie-76': { path: '/ws', origin: null, headers: { Cookie: 'sid=1' } },
-    },
+    over: overBoth({ path: '/ws', headers: { Cookie: 'sid=1' } }),
   },
   {
     name: 'no Origin (missingOrigin reject)',
     request: { path: '/strict' },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/strict'),
-    over: { h2: { path: '/strict' }, 'hixie-76': { path: '/strict', origin: null } },
+    over: overBoth({ path: '/strict' }),
   },
   {
     name: 'Sec-Fetch-Site: cross-site with a same-origin Origin',
@@ -164,10 +152,7 @@ export const refusedCases: readonly Case[] = [
     name: 'a repeated subprotocol',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat.v2, chat.v2' } },
     expect: refusedWith('BAD_SUBPROTOCOL', '/chat'),
-    over: {
-      h2: { path: '/chat', protocols: 'chat.v2, chat.v2' },
-      'hixie-76': { path: '/chat', protocols: 'chat.v2, chat.v2' },
-    },
+    over: overBoth({ path: '/chat', protocols: 'chat.v2, chat.v2' }),
   },
   {
     name: 'a subprotocol that is no token',
@@ -193,13 +178,13 @@ export const refusedCases: readonly Case[] = [
     name: 'no subprotocol offered (requireSubprotocol)',
     request: { path: '/chat' },
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
-    over: { h2: { path: '/chat' }, 'hixie-76': { path: '/chat' } },
+    over: overBoth({ path: '/chat' }),
   },
   {
     name: 'none of our subprotocols offered',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat.v3' } },
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
-    over: { h2: { path: '/chat', protocols: 'chat.v3' }, 'hixie-76': { path: '/chat', protocols: 'chat.v3' } },
+    over: overBoth({ path: '/chat', protocols: 'chat.v3' }),
   },
   {
     // RFC 6455 §4.4: a version we do not speak on this route (legacy handshakes are off unless listed).
@@ -220,7 +205,7 @@ export const refusedCases: readonly Case[] = [
     name: 'a rate limit whose store fails (fail-closed)',
     request: { path: '/store' },
     expect: refusedWith('STORE_UNAVAILABLE', '/store'),
-    over: { h2: { path: '/store' }, 'hixie-76': { path: '/store' } },
+    over: overBoth({ path: '/store' }),
   },
 
   // The decision.
@@ -228,7 +213,7 @@ export const refusedCases: readonly Case[] = [
     name: 'a hook that throws',
     request: { path: '/throw' },
     expect: refusedWith('HOOK_FAILED', '/throw'),
-    over: { h2: { path: '/throw' }, 'hixie-76': { path: '/throw' } },
+    over: overBoth({ path: '/throw' }),
   },
   {
     name: 'the hook’s own refusal (REJECTED)',
@@ -242,10 +227,7 @@ export const refusedCases: readonly Case[] = [
       event: { outcome: 'reject', code: 'REJECTED', status: 403, route: '/hook' },
       writtenBy: 'core',
     },
-    over: {
-      h2: { path: '/hook', headers: { 'x-deny': '1' } },
-      'hixie-76': { path: '/hook', headers: { 'x-deny': '1' } },
-    },
+    over: overBoth({ path: '/hook', headers: { 'x-deny': '1' } }),
   },
   {
     name: 'the app’s own 401 from its auth middleware (core: the hook)',
@@ -258,7 +240,7 @@ export const refusedCases: readonly Case[] = [
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 401, route: '/auth' },
     },
-    over: { h2: { path: '/auth' }, 'hixie-76': { path: '/auth' } },
+    over: overBoth({ path: '/auth' }),
   },
   {
     name: 'a handshake on a path without a WebSocket route: the app’s own 404',

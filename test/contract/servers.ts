@@ -52,7 +52,9 @@ export const serverKinds: ReadonlyArray<readonly [string, ServerFactory]> = fixt
 );
 
 /** The kinds that serve HTTP/2 (Express does not run on node:http2's compatibility API: packages/express). */
-export const h2ServerKinds = serverKinds.filter(([name]) => fixtureKinds.find((kind) => kind.kind === name)?.h2);
+export const h2ServerKinds: ReadonlyArray<readonly [string, ServerFactory]> = fixtureKinds
+  .filter((kind) => kind.h2)
+  .map((kind) => [kind.kind, factoryOf(kind)] as const);
 
 /** Each kind with trust proxy off and on; the core once (it never reads X-Forwarded-*: not applicable). */
 export const serverVariants: ReadonlyArray<{

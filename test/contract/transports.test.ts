@@ -61,7 +61,7 @@ async function ask(transport: Other, port: number, request: TransportRequest): P
   }
   const outcome = await connectHixie76(port, {
     path: request.path,
-    ...(origin !== undefined && { origin }),
+    origin: origin ?? null, // no Origin line unless given, as over HTTP/2
     ...(request.authority && { host: fill(request.authority) }),
     ...(request.protocols && { protocol: request.protocols }),
     headers,
