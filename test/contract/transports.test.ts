@@ -45,7 +45,7 @@ afterAll(async () => {
 async function ask(transport: Other, port: number, request: TransportRequest): Promise<Answer> {
   const fill = (text: string) => text.replaceAll('{port}', String(port));
   const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name, fill(value)]));
-  const origin = request.origin == null ? request.origin : fill(request.origin);
+  const origin = request.origin === undefined ? undefined : fill(request.origin);
   if (transport === 'h2') {
     const opened = await connectH2(`https://localhost:${port}`, request.path, {
       headers: {
