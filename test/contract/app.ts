@@ -1,5 +1,5 @@
-// The contract app: the same routes, options, hooks and probes on every server kind (servers/*.ts build it with
-// each framework's own means). What a route does:
+// The contract app: the same routes, options, hooks and probes on every server kind (wsgate-fixtures builds it
+// with each framework's own means). What a route does:
 //
 //   /ws       echo; the handler reports what it got (context, protocol, route, transport)
 //   /auth     the framework's own middleware (core: the onUpgrade hook) answers 401 JSON without `x-user`
@@ -19,11 +19,15 @@
 //   /answered a middleware (core: the hook) that writes its own 403 on the framework's response and still
 //             lets the request through to the route: its answer stands, and the route does nothing
 //   /health   an ordinary HTTP route answering `ok` (text/plain); any other path: the app's own 404
+//
+// /ws, /auth, /chat, /hook, /throw, /store, /strict and /allowed serve draft-76 too (`legacy`), for the cases
+// that run over it (transports.test.ts); /open does not.
 import type { ConnectionCloseEvent, GateOptions, HandshakeEvent, RouteOptions, Upgrade } from '@wsgate/core';
 import { quotaPerKey, rateLimitPerKey } from '@wsgate/core';
 import type { WebSocket } from 'ws';
+import type { AppSpec, Middleware } from 'wsgate-fixtures';
 
-export const LOGIN_REQUIRED = { error: 'login required' };
+export { LOGIN_REQUIRED } from 'wsgate-fixtures';
 export const HANG_DEADLINE_MS = 200;
 
 /** A gate for `await`s: open (passing through) unless held. */
@@ -154,7 +158,11 @@ export interface ContractApp {
   report(socket: WebSocket, connection: Omit<Handled, 'socketProtocol'>): void;
   /** /slow's middleware body. */
   slow(): Promise<void>;
+  /** The app for wsgate-fixtures to build on a server kind. */
+  spec(): AppSpec;
 }
+
+const legacy = ['hixie-76'] as const;
 
 const failingStore = {
   hit(): never {
@@ -190,10 +198,11 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
     ...extra,
   };
   const routes: Record<RoutePath, RouteOptions<unknown>> = {
-    '/ws': {},
-    '/auth': {},
-    '/chat': { subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
+    '/ws': { legacy },
+    '/auth': { legacy },
+    '/chat': { legacy, subprotocols: ['chat.v2', 'chat.v1'], requireSubprotocol: true },
     '/hook': {
+      legacy,
       onUpgrade: (upgrade) => {
         if (header(upgrade, 'x-deny') !== undefined)
           return upgrade.reject(403, 'denied by the hook\n', { 'X-Denied': 'yes' });
@@ -218,6 +227,7 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
       },
     },
     '/throw': {
+      legacy,
       onUpgrade: () => {
         throw new Error('the hook failed');
       },
@@ -226,10 +236,10 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
     '/rate': {
       rateLimits: [rateLimitPerKey(1, ({ request }) => String(request.headers['x-rate-key'] ?? 'none'), { per: '1h' })],
     },
-    '/store': { rateLimits: [rateLimitPerKey(1, () => 'any', { store: failingStore })] },
+    '/store': { legacy, rateLimits: [rateLimitPerKey(1, () => 'any', { store: failingStore })] },
     '/open': { missingOrigin: 'allow' },
-    '/strict': { missingOrigin: 'reject' },
-    '/allowed': { origin: ['http://allowed.example'] },
+    '/strict': { legacy, missingOrigin: 'reject' },
+    '/allowed': { legacy, origin: ['http://allowed.example'] },
     '/life': {
       onUpgrade: (upgrade) => ({
         user: header(upgrade, 'x-user') ?? 'anonymous',
@@ -268,6 +278,24 @@ export function contractApp(extra: GateOptions = {}): ContractApp {
       probe.slowStarted++;
       await latches.middleware.wait();
       probe.slowDone++;
+    },
+    spec() {
+      const middleware: Partial<Record<RoutePath, Middleware[]>> = {
+        '/auth': [{ kind: 'requireLogin', from: 'header', name: 'x-user' }],
+        '/headers': [{ kind: 'headers', headers: MIDDLEWARE_HEADERS }],
+        '/slow': [{ kind: 'wait', until: () => this.slow() }],
+        '/answered': [{ kind: 'answer', ...ANSWERED }],
+      };
+      return {
+        gate: gateOptions,
+        routes: ROUTE_PATHS.map((path) => ({
+          path,
+          options: routes[path],
+          middleware: middleware[path] ?? [],
+          handler: (socket, connection) => this.report(socket, connection),
+        })),
+        onAppError: (error) => probe.errors.push(error),
+      };
     },
   };
 }

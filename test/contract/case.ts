@@ -3,8 +3,10 @@
 // it is expected to answer as a framework that does not trust the peer.
 import { type Rejection, type RejectionCode, reject } from '@wsgate/core';
 import { expect } from 'vitest';
+import { eventually, sleep } from '../abuse/raw.js';
 import type { EventRecord, Handled } from './app.js';
 import type { Exchange, RequestSpec, Response } from './http.js';
+import type { ContractServer } from './servers.js';
 
 export interface Expectation {
   readonly status: number;
@@ -36,6 +38,28 @@ export interface Case {
   readonly name: string;
   readonly request: RequestSpec;
   readonly expect: Expectation | ((trusted: boolean) => Expectation);
+  /** The other transports the case means the same on (transports.test.ts), and how its request is said there. */
+  readonly over?: { readonly h2?: TransportRequest; readonly 'hixie-76'?: TransportRequest };
+}
+
+/** The same request over HTTP/2 and draft-76. */
+export function overBoth(request: TransportRequest): Case['over'] {
+  return { h2: request, 'hixie-76': request };
+}
+
+/**
+ * A case's request over HTTP/2 (an extended CONNECT, RFC 8441) or draft-76: the path, the Origin (default none),
+ * the authority (`:authority`, or draft-76's Host), the subprotocols offered and other fields, `{port}` filled.
+ * The answer expected is the HTTP/1.1 one (its 101 a 200 over HTTP/2, and draft-76's own), unless `expect` says.
+ */
+export interface TransportRequest {
+  readonly path: string;
+  readonly origin?: string;
+  readonly authority?: string;
+  readonly protocols?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** What the transport answers, where its protocol makes it differ from HTTP/1.1's. */
+  readonly expect?: Expectation;
 }
 
 export function expectationOf(c: Case, trustProxy: boolean | undefined): Expectation {
@@ -140,6 +164,40 @@ export function checkResponse(exchange: Exchange, response: Response | undefined
   if (typeof body === 'string') expect(res.body.toString()).toBe(body);
   else if (body instanceof RegExp) expect(res.body.toString()).toMatch(body);
   else if (body !== undefined) expect(JSON.parse(res.body.toString())).toEqual(body.json);
+}
+
+/** How far the app's probe had got before a request: what the request did comes after. */
+export function effectsSoFar(server: ContractServer) {
+  const { probe } = server.app;
+  return { handled: probe.handled.length, events: probe.events.length, errors: probe.errors.length };
+}
+
+/** What the handler got, the handshake event and the errors reported, after a request; nothing left pending. */
+export async function checkEffects(
+  server: ContractServer,
+  before: ReturnType<typeof effectsSoFar>,
+  expected: Expectation,
+): Promise<void> {
+  const { probe } = server.app;
+  if (expected.handled === null || (expected.handled === undefined && expected.status !== 101)) {
+    await sleep(10); // nothing may come late either
+    expect(probe.handled.slice(before.handled)).toEqual([]);
+  } else {
+    await eventually(() => probe.handled.length > before.handled, 2_000, 'the handler called');
+    expect(probe.handled.slice(before.handled)).toHaveLength(1);
+    expect(probe.handled[before.handled]).toMatchObject(expected.handled ?? {});
+  }
+  if (expected.event === null) {
+    await sleep(10);
+    expect(probe.events.slice(before.events)).toEqual([]);
+  } else if (expected.event !== undefined) {
+    await eventually(() => probe.events.length > before.events, 2_000, 'the handshake event');
+    const events = probe.events.slice(before.events);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject(expected.event);
+  }
+  expect(probe.errors.slice(before.errors)).toHaveLength(expected.errors ?? 0);
+  await eventually(() => server.gate.pending === 0, 2_000, 'no handshake pending');
 }
 
 /**

@@ -1,7 +1,7 @@
 // Handshakes that open, and the rules whose answer depends on the request's own authority: the missing-Origin
 // modes, what the 101 carries, the handler's connection, trust proxy and absolute-form targets.
 import { expect } from 'vitest';
-import { ACCEPTED, type Case, opened, refusedWith } from './case.js';
+import { ACCEPTED, type Case, opened, overBoth, refusedWith } from './case.js';
 
 const SAME_ORIGIN = 'http://127.0.0.1:{port}';
 /** The request's own scheme, authority and client, as the hook sees them without a trusted proxy. */
@@ -20,6 +20,7 @@ export const openedCases: readonly Case[] = [
     name: 'a handshake without Origin or cookies (a non-browser client)',
     request: { path: '/ws' },
     expect: opened('/ws'),
+    over: overBoth({ path: '/ws' }),
   },
   { name: 'a query after the route’s path', request: { path: '/ws?room=1' }, expect: opened('/ws') },
   {
@@ -42,6 +43,7 @@ export const openedCases: readonly Case[] = [
     name: 'no Origin but cookies (missingOrigin allow)',
     request: { path: '/open', headers: { Cookie: 'sid=1' } },
     expect: opened('/open'),
+    over: { h2: { path: '/open', headers: { Cookie: 'sid=1' } } },
   },
   {
     name: 'a same-origin Origin (missingOrigin reject)',
@@ -53,6 +55,7 @@ export const openedCases: readonly Case[] = [
     name: 'an Origin the route’s list has, cross-site',
     request: { path: '/allowed', headers: { Origin: 'http://allowed.example', 'Sec-Fetch-Site': 'cross-site' } },
     expect: opened('/allowed'),
+    over: overBoth({ path: '/allowed', origin: 'http://allowed.example', headers: { 'Sec-Fetch-Site': 'cross-site' } }),
   },
   {
     name: 'the server’s preferred subprotocol of those offered',
@@ -61,6 +64,7 @@ export const openedCases: readonly Case[] = [
       headers: { ...ACCEPTED, 'Sec-WebSocket-Protocol': 'chat.v2' },
       handled: { route: '/chat', protocol: 'chat.v2', socketProtocol: 'chat.v2', transport: 'http/1.1' },
     }),
+    over: { h2: { path: '/chat', protocols: 'chat.v1, chat.v2' } },
   },
   {
     name: 'the only one of ours offered',
@@ -69,11 +73,13 @@ export const openedCases: readonly Case[] = [
       headers: { ...ACCEPTED, 'Sec-WebSocket-Protocol': 'chat.v1' },
       handled: { route: '/chat', protocol: 'chat.v1', socketProtocol: 'chat.v1' },
     }),
+    over: { h2: { path: '/chat', protocols: 'x, chat.v1' }, 'hixie-76': { path: '/chat', protocols: 'chat.v1' } },
   },
   {
     name: 'the app’s auth passes (x-user)',
     request: { path: '/auth', headers: { 'x-user': 'ada' } },
     expect: opened('/auth', { handled: { route: '/auth' } }),
+    over: overBoth({ path: '/auth', headers: { 'x-user': 'ada' } }),
   },
   {
     name: 'the hook’s context and its header on the 101',

@@ -3,7 +3,7 @@
 // quota, a rate limit, the cap on pending handshakes, shutdown, the deadline) are in scenarios.test.ts.
 import { reject } from '@wsgate/core';
 import { ANSWERED, LOGIN_REQUIRED } from './app.js';
-import { type Case, refusedWith, rowBody } from './case.js';
+import { type Case, overBoth, refusedWith, rowBody } from './case.js';
 
 const SAME_ORIGIN = 'http://127.0.0.1:{port}';
 const H2C = { Connection: 'Upgrade, HTTP2-Settings', Upgrade: 'h2c', 'HTTP2-Settings': 'AAMAAABkAARAAAAAAAIAAAAA' };
@@ -90,6 +90,7 @@ export const refusedCases: readonly Case[] = [
     name: 'a Host the policy does not serve',
     request: { path: '/ws', headers: { Host: 'evil.example:{port}', Origin: 'http://evil.example:{port}' } },
     expect: refusedWith('HOST_FORBIDDEN', undefined),
+    over: overBoth({ path: '/ws', authority: 'evil.example:{port}', origin: 'http://evil.example:{port}' }),
   },
   {
     name: 'an absolute-form target whose authority the policy does not serve (RFC 9112 §3.2.2)',
@@ -116,26 +117,31 @@ export const refusedCases: readonly Case[] = [
     name: 'a cross-origin Origin (same-origin policy)',
     request: { path: '/ws', headers: { Origin: 'http://evil.example' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
+    over: overBoth({ path: '/ws', origin: 'http://evil.example' }),
   },
   {
     name: 'an Origin the route’s list does not have',
     request: { path: '/allowed', headers: { Origin: 'http://other.example' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/allowed'),
+    over: overBoth({ path: '/allowed', origin: 'http://other.example' }),
   },
   {
     name: 'Origin: null',
     request: { path: '/ws', headers: { Origin: 'null' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
+    over: overBoth({ path: '/ws', origin: 'null' }),
   },
   {
     name: 'no Origin but cookies (allow-without-cookies)',
     request: { path: '/ws', headers: { Cookie: 'sid=1' } },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/ws'),
+    over: overBoth({ path: '/ws', headers: { Cookie: 'sid=1' } }),
   },
   {
     name: 'no Origin (missingOrigin reject)',
     request: { path: '/strict' },
     expect: refusedWith('ORIGIN_FORBIDDEN', '/strict'),
+    over: overBoth({ path: '/strict' }),
   },
   {
     name: 'Sec-Fetch-Site: cross-site with a same-origin Origin',
@@ -146,32 +152,45 @@ export const refusedCases: readonly Case[] = [
     name: 'a repeated subprotocol',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat.v2, chat.v2' } },
     expect: refusedWith('BAD_SUBPROTOCOL', '/chat'),
+    over: overBoth({ path: '/chat', protocols: 'chat.v2, chat.v2' }),
   },
   {
     name: 'a subprotocol that is no token',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat/v2' } },
     expect: refusedWith('BAD_SUBPROTOCOL', '/chat'),
+    over: {
+      h2: { path: '/chat', protocols: 'chat/v2' },
+      'hixie-76': {
+        path: '/chat',
+        protocols: 'chat/v2',
+        // Draft-76 names one subprotocol, any printable text without spaces (§4.1): not ours, not malformed.
+        expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
+      },
+    },
   },
   {
     name: 'extensions outside the grammar',
     request: { path: '/ws', headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; ;' } },
     expect: refusedWith('BAD_EXTENSIONS', '/ws'),
+    over: { h2: { path: '/ws', headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; ;' } } },
   },
   {
     name: 'no subprotocol offered (requireSubprotocol)',
     request: { path: '/chat' },
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
+    over: overBoth({ path: '/chat' }),
   },
   {
     name: 'none of our subprotocols offered',
     request: { path: '/chat', headers: { 'Sec-WebSocket-Protocol': 'chat.v3' } },
     expect: refusedWith('NO_SUBPROTOCOL', '/chat'),
+    over: overBoth({ path: '/chat', protocols: 'chat.v3' }),
   },
   {
     // RFC 6455 §4.4: a version we do not speak on this route (legacy handshakes are off unless listed).
     name: 'a draft-76 handshake on a route without `legacy`',
     request: {
-      path: '/ws',
+      path: '/open',
       headers: {
         'Sec-WebSocket-Key': null,
         'Sec-WebSocket-Version': null,
@@ -180,16 +199,22 @@ export const refusedCases: readonly Case[] = [
       },
       after: '^n:ds[4U',
     },
-    expect: refusedWith('UNSUPPORTED_VERSION', '/ws'),
+    expect: refusedWith('UNSUPPORTED_VERSION', '/open'),
   },
   {
     name: 'a rate limit whose store fails (fail-closed)',
     request: { path: '/store' },
     expect: refusedWith('STORE_UNAVAILABLE', '/store'),
+    over: overBoth({ path: '/store' }),
   },
 
   // The decision.
-  { name: 'a hook that throws', request: { path: '/throw' }, expect: refusedWith('HOOK_FAILED', '/throw') },
+  {
+    name: 'a hook that throws',
+    request: { path: '/throw' },
+    expect: refusedWith('HOOK_FAILED', '/throw'),
+    over: overBoth({ path: '/throw' }),
+  },
   {
     name: 'the hook’s own refusal (REJECTED)',
     request: { path: '/hook', headers: { 'x-deny': '1' } },
@@ -202,6 +227,7 @@ export const refusedCases: readonly Case[] = [
       event: { outcome: 'reject', code: 'REJECTED', status: 403, route: '/hook' },
       writtenBy: 'core',
     },
+    over: overBoth({ path: '/hook', headers: { 'x-deny': '1' } }),
   },
   {
     name: 'the app’s own 401 from its auth middleware (core: the hook)',
@@ -214,6 +240,7 @@ export const refusedCases: readonly Case[] = [
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 401, route: '/auth' },
     },
+    over: overBoth({ path: '/auth' }),
   },
   {
     name: 'a middleware that answered and still let the request through: its answer stands (core: the hook)',
@@ -236,6 +263,8 @@ export const refusedCases: readonly Case[] = [
       closes: true,
       event: { outcome: 'reject', code: 'REJECTED', status: 404, route: undefined },
     },
+    // Over HTTP/2 the core's own attach answers NOT_FOUND, the frameworks their 404 (h2.test.ts, RFC 8441 §5).
+    over: { 'hixie-76': { path: '/nope' } },
   },
 
   // Not a WebSocket handshake on a WebSocket route: 426, through the app.

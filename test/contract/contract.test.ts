@@ -3,12 +3,20 @@
 // checks the answer, what the handler got and the handshake event on each server, then that the bytes the core
 // wrote are the same on every one: a difference between adapters is a failing test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyClients, eventually, sleep } from '../abuse/raw.js';
-import { type Case, checkResponse, expectationOf, signature, writtenByCore } from './case.js';
+import { destroyClients } from '../abuse/raw.js';
+import {
+  type Case,
+  checkEffects,
+  checkResponse,
+  effectsSoFar,
+  expectationOf,
+  signature,
+  writtenByCore,
+} from './case.js';
 import { openedCases } from './cases-opened.js';
 import { refusedCases } from './cases-refused.js';
 import { send } from './http.js';
-import { type ContractServer, serverVariants } from './servers/index.js';
+import { type ContractServer, serverVariants } from './servers.js';
 
 const servers = new Map<string, ContractServer>();
 
@@ -24,31 +32,11 @@ afterAll(async () => {
 /** Runs one case on one server; returns the signature of its answer. */
 async function run(server: ContractServer, c: Case): Promise<string> {
   const expected = expectationOf(c, server.trustProxy);
-  const { probe } = server.app;
-  const before = { handled: probe.handled.length, events: probe.events.length, errors: probe.errors.length };
+  const before = effectsSoFar(server);
   const exchange = await send(server.port, c.request);
   const response = exchange.responses[0];
   checkResponse(exchange, response, expected);
-
-  if (expected.handled === null || (expected.handled === undefined && expected.status !== 101)) {
-    await sleep(10); // nothing may come late either
-    expect(probe.handled.slice(before.handled)).toEqual([]);
-  } else {
-    await eventually(() => probe.handled.length > before.handled, 2_000, 'the handler called');
-    expect(probe.handled.slice(before.handled)).toHaveLength(1);
-    expect(probe.handled[before.handled]).toMatchObject(expected.handled ?? {});
-  }
-  if (expected.event === null) {
-    await sleep(10);
-    expect(probe.events.slice(before.events)).toEqual([]);
-  } else if (expected.event !== undefined) {
-    await eventually(() => probe.events.length > before.events, 2_000, 'the handshake event');
-    const events = probe.events.slice(before.events);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject(expected.event);
-  }
-  expect(probe.errors.slice(before.errors)).toHaveLength(expected.errors ?? 0);
-  await eventually(() => server.gate.pending === 0, 2_000, 'no handshake pending');
+  await checkEffects(server, before, expected);
   return signature(response, writtenByCore(expected));
 }
 

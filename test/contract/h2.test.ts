@@ -1,6 +1,8 @@
 // The contract over HTTP/2 (node:http2 over TLS with HTTP/1.1 fallback) on every server kind that serves it:
 // what one connection can hold of the gate, what an extended CONNECT to an ordinary route gets, and what is
-// left of a client that vanished. Issue #24's findings 1-3.
+// left of a client that vanished. Issue #24's findings 1-3. What an extended CONNECT gets as an HTTP/1.1 handshake
+// does (the policies' refusals, the app's 401, the subprotocol chosen) is the contract table's, over every
+// transport (transports.test.ts); here is what only HTTP/2 has.
 import { once } from 'node:events';
 import type { ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import WebSocket from 'ws';
 import { eventually } from '../abuse/raw.js';
 import { closeSocket, openSession, openWebSocketH2, readBody, refusedH2, requestH2 } from '../h2/client.js';
 import { type Relay, startRelay } from './h2-relay.js';
-import { type ContractServer, h2ServerKinds, type ServerOptions } from './servers/index.js';
+import { type ContractServer, h2ServerKinds, type ServerOptions } from './servers.js';
 
 const running: ContractServer[] = [];
 const cleanups: Array<() => unknown> = [];

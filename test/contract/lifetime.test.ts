@@ -6,7 +6,7 @@ import { CloseCodes } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually } from '../abuse/raw.js';
-import { type ContractServer, serverKinds } from './servers/index.js';
+import { type ContractServer, serverKinds } from './servers.js';
 
 const running: ContractServer[] = [];
 

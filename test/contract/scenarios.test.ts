@@ -7,12 +7,12 @@ import http from 'node:http';
 import { promisify } from 'node:util';
 import { createGate, reject } from '@wsgate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listen } from 'wsgate-fixtures';
 import { destroyClients, eventually, RawClient, serverPayloads, textFrame } from '../abuse/raw.js';
 import { HANG_DEADLINE_MS } from './app.js';
 import { checkResponse, opened, refusedWith, rowBody } from './case.js';
 import { exchange, exchangeOf, requestBytes, send } from './http.js';
-import { type ContractServer, type ServerOptions, serverKinds } from './servers/index.js';
-import { listen } from './servers/kinds.js';
+import { type ContractServer, type ServerOptions, serverKinds } from './servers.js';
 
 const CURL = '/usr/bin/curl';
 const execFileAsync = promisify(execFile);

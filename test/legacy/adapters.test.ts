@@ -1,7 +1,10 @@
 // The legacy draft-76 handshake through the same gate on every server (issue 14): a raw draft-76 client over
 // real TCP against plain core, Express, Koa and Fastify routes that enable it with `legacy: ['hixie-76']`.
 // The framework's own middleware, cookies, the hook, quotas and the deadline apply as they do to RFC 6455;
-// a route without `legacy` answers 426 as to any version it does not speak. The apps are in servers.ts.
+// a route without `legacy` answers 426 as to any version it does not speak. The apps are in app.ts. What a
+// draft-76 handshake gets as an HTTP/1.1 one does (Origin, Host, subprotocols, the app's own 401, the hook's
+// refusal, 426 on a route without `legacy`) is the contract table's, over every transport
+// (test/contract/transports.test.ts); here is what only draft-76 has.
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -11,7 +14,7 @@ import {
   type Hixie76Request,
 } from '../../packages/core/test/fixtures/hixie76-client.js';
 import { eventually } from '../abuse/raw.js';
-import { factories, type LegacyApp, LOGIN_REQUIRED, MAX_PAYLOAD } from './servers.js';
+import { factories, type LegacyApp, MAX_PAYLOAD } from './app.js';
 
 const apps: LegacyApp[] = [];
 const clients = new Set<{ destroy(): void }>();
@@ -135,23 +138,6 @@ describe.each(factories)('%s, a route with legacy: ["hixie-76"]', (_name, factor
     expect(app.handled).toEqual([]);
   });
 
-  it('refuses another Origin (403 ORIGIN_FORBIDDEN) and another Host (403 HOST_FORBIDDEN)', async () => {
-    const app = await start();
-    expectRow(await connect(app, '/legacy', { origin: 'http://evil.example' }), 403, 'ORIGIN_FORBIDDEN');
-    expectRow(await connect(app, '/legacy', { host: 'evil.example' }), 403, 'HOST_FORBIDDEN');
-    expect(app.handled).toEqual([]);
-  });
-
-  it("the framework's own 401 goes out as the app wrote it; with the header, the handshake goes on", async () => {
-    const app = await start();
-    const outcome = await connect(app, '/legacy-auth');
-    expect(outcome).toMatchObject({ accepted: false, status: 401 });
-    expect(outcome.accepted === false && JSON.parse(outcome.body)).toEqual(LOGIN_REQUIRED);
-    const connection = accepted(await connect(app, '/legacy-auth', { headers: { 'X-User': 'bob' } }));
-    expect(await connection.nextMessage()).toMatch(/^hixie-76 /);
-    expect(app.handled).toMatchObject([{ route: '/legacy-auth', transport: 'hixie-76' }]);
-  });
-
   it('a quota counts draft-76 connections and gives the place back when one closes', async () => {
     const app = await start();
     const first = accepted(await connect(app, '/legacy-quota'));
@@ -223,16 +209,5 @@ describe.each(factories)('%s, a route with legacy: ["hixie-76"]', (_name, factor
     const outcome = await connect(app, '/nowhere');
     expect(outcome).toMatchObject({ accepted: false, status: plain.status });
     expect(outcome.accepted === false && outcome.body).toBe(await plain.text());
-  });
-});
-
-describe.each(factories)('%s, a route without legacy', (_name, factory) => {
-  it('answers a draft-76 client 426 UNSUPPORTED_VERSION with Sec-WebSocket-Version: 13 (off by default)', async () => {
-    const app = await factory();
-    apps.push(app);
-    const outcome = await connectHixie76(app.port, { path: '/modern' });
-    expectRow(outcome, 426, 'UNSUPPORTED_VERSION');
-    expect(outcome.accepted === false && outcome.headers['sec-websocket-version']).toBe('13');
-    expect(app.handled).toEqual([]);
   });
 });

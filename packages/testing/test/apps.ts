@@ -1,23 +1,11 @@
-// The same small app on every adapter, for the kit's own tests:
+// The same small app on every adapter, for the kit's own tests (wsgate-fixtures builds it on each):
 //   /chat  the app's auth answers 401 {"error":"login required"} without a `sid` cookie (Express, Koa and Hono
-//          middleware, a Fastify preHandler, the core's onUpgrade hook); subprotocols chat.v2 > chat.v1,
+//          middleware, a Fastify onRequest hook, the core's onUpgrade hook); subprotocols chat.v2 > chat.v1,
 //          required; the handler sends {"type":"welcome",user,protocol} with the 101 and echoes what it gets.
 //   /slow  a middleware (or hook) that waits until the test releases it, then the handler counts a call.
-import { createServer, type Server } from 'node:http';
-import cookie from '@fastify/cookie';
-import Router from '@koa/router';
-import { createGate, type Gate, type GateEvent, type HandshakeEvent } from '@wsgate/core';
-import { wsgate } from '@wsgate/express';
-import { wsgate as fastifyWsgate } from '@wsgate/fastify';
-import { wsgate as honoWsgate } from '@wsgate/hono';
-import { koaGate } from '@wsgate/koa';
-import cookieParser from 'cookie-parser';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
-import { getCookie } from 'hono/cookie';
-import Koa from 'koa';
-import type WebSocket from 'ws';
+import type { Gate, GateEvent, HandshakeEvent } from '@wsgate/core';
+// By path, not by name: a published package's manifest names no private one.
+import { type Build, serverKinds } from '../../../test/fixtures/index.js';
 import type { TestTarget } from '../src/index.js';
 
 export interface Fixture {
@@ -54,179 +42,63 @@ export class Slow {
 }
 
 const PROTOCOLS = ['chat.v2', 'chat.v1'];
-const LOGIN_REQUIRED = { error: 'login required' };
 
-function chatHandler(fixture: { received: string[] }, socket: WebSocket, user: string | undefined): void {
-  socket.send(JSON.stringify({ type: 'welcome', user, protocol: socket.protocol }));
-  socket.on('message', (data) => {
-    fixture.received.push(String(data));
-    socket.send(JSON.stringify({ type: 'echo', data: String(data) }));
-  });
-}
-
-function base(name: Fixture['name']) {
+async function create(name: Fixture['name'], build: Build): Promise<Fixture> {
   const events: HandshakeEvent[] = [];
-  return {
-    name,
-    events,
-    received: [] as string[],
-    handled: 0,
-    slow: new Slow(),
-    onEvent: (e: GateEvent) => void (e.outcome !== 'close' && events.push(e)),
-  };
-}
-
-export function expressFixture(): Fixture {
-  const state = base('express');
-  const app = wsgate(express(), { onEvent: state.onEvent });
-  app.use(cookieParser());
-  const requireLogin = (req: Request, res: Response, next: NextFunction) =>
-    req.cookies.sid ? next() : void res.status(401).json(LOGIN_REQUIRED);
-  app.get('/health', (_req, res) => void res.type('text').send('ok'));
-  app.ws('/chat', { subprotocols: PROTOCOLS, requireSubprotocol: true }, requireLogin, (socket, req) =>
-    chatHandler(fixture, socket, req.cookies.sid),
-  );
-  app.ws(
-    '/slow',
-    async (_req, _res, next) => {
-      await state.slow.wait();
-      next();
-    },
-    () => {
-      fixture.handled++;
-    },
-  );
+  const received: string[] = [];
+  const slow = new Slow();
+  const app = await build({
+    gate: { onEvent: (e: GateEvent) => void (e.outcome !== 'close' && events.push(e)) },
+    routes: [
+      {
+        path: '/chat',
+        // The hook's cookies are the framework's: the context is the user, for the core that has no framework.
+        options: { subprotocols: PROTOCOLS, requireSubprotocol: true, onUpgrade: (up) => up.cookies.sid },
+        middleware: [{ kind: 'requireLogin', from: 'cookie', name: 'sid' }],
+        handler: (socket, connection, cookie) => {
+          const user = cookie ? cookie('sid') : connection.context;
+          socket.send(JSON.stringify({ type: 'welcome', user, protocol: socket.protocol }));
+          socket.on('message', (data) => {
+            received.push(String(data));
+            socket.send(JSON.stringify({ type: 'echo', data: String(data) }));
+          });
+        },
+      },
+      {
+        path: '/slow',
+        middleware: [{ kind: 'wait', until: () => slow.wait() }],
+        handler: () => {
+          fixture.handled++;
+        },
+      },
+    ],
+  });
   const fixture: Fixture = {
-    ...state,
-    target: app,
-    gate: app.wsgate.gate,
-    close: () => app.wsgate.close({ timeout: 100 }),
+    name,
+    target: app.target as TestTarget,
+    gate: app.gate,
+    events,
+    received,
+    handled: 0,
+    slow,
+    close: () => app.close(),
   };
   return fixture;
 }
 
-export function koaFixture(): Fixture {
-  const state = base('koa');
-  const app = new Koa();
-  const ws = koaGate(app, { onEvent: state.onEvent });
-  const router = new Router();
-  router.get('/health', (ctx) => {
-    ctx.body = 'ok';
-  });
-  const requireLogin: Koa.Middleware = async (ctx, next) => {
-    if (ctx.cookies.get('sid') === undefined) {
-      ctx.status = 401;
-      ctx.body = LOGIN_REQUIRED;
-      return;
-    }
-    await next();
-  };
-  router.get(
-    '/chat',
-    ws.route({ subprotocols: PROTOCOLS, requireSubprotocol: true }, requireLogin, (socket, ctx) =>
-      chatHandler(fixture, socket, ctx.cookies.get('sid')),
-    ),
-  );
-  router.get(
-    '/slow',
-    ws.route(
-      async (_ctx, next) => {
-        await state.slow.wait();
-        await next();
-      },
-      () => {
-        fixture.handled++;
-      },
-    ),
-  );
-  app.use(router.routes());
-  const fixture: Fixture = { ...state, target: { app, ws }, gate: ws.gate, close: () => ws.close({ timeout: 100 }) };
-  return fixture;
+function buildOf(kind: string): Build {
+  const found = serverKinds.find((each) => each.kind === kind);
+  if (found === undefined) throw new Error(`no server kind ${kind}`);
+  return found.build;
 }
 
-export function honoFixture(): Fixture {
-  const state = base('hono');
-  const app = new Hono<{ Variables: { sid: string } }>();
-  const ws = honoWsgate(app, { onEvent: state.onEvent });
-  app.get('/health', (c) => c.text('ok'));
-  ws.route(
-    '/chat',
-    { subprotocols: PROTOCOLS, requireSubprotocol: true },
-    async (c, next) => {
-      const sid = getCookie(c, 'sid');
-      if (sid === undefined) return c.json(LOGIN_REQUIRED, 401);
-      c.set('sid', sid);
-      await next();
-    },
-    (socket, c) => chatHandler(fixture, socket, c.var.sid),
-  );
-  ws.route(
-    '/slow',
-    async (_c, next) => {
-      await state.slow.wait();
-      await next();
-    },
-    () => {
-      fixture.handled++;
-    },
-  );
-  const fixture: Fixture = { ...state, target: { app, ws }, gate: ws.gate, close: () => ws.close({ timeout: 100 }) };
-  return fixture;
-}
-
-export async function fastifyFixture(): Promise<Fixture> {
-  const state = base('fastify');
-  const app = Fastify();
-  await app.register(cookie);
-  await app.register(fastifyWsgate, { onEvent: state.onEvent, closeTimeout: 100 });
-  app.get('/health', () => 'ok');
-  app.get(
-    '/chat',
-    {
-      websocket: { subprotocols: PROTOCOLS, requireSubprotocol: true },
-      preHandler: async (request, reply) => {
-        if (request.cookies.sid === undefined) return reply.code(401).send(LOGIN_REQUIRED);
-      },
-    },
-    (socket, request) => chatHandler(fixture, socket, request.cookies.sid),
-  );
-  app.get('/slow', { websocket: true, preHandler: () => state.slow.wait() }, () => {
-    fixture.handled++;
-  });
-  const fixture: Fixture = { ...state, target: app, gate: app.wsgate, close: () => app.close() };
-  return fixture;
-}
-
-export function coreFixture(): Fixture {
-  const state = base('core');
-  const gate = createGate({ onEvent: state.onEvent });
-  gate.route(
-    '/chat',
-    {
-      subprotocols: PROTOCOLS,
-      requireSubprotocol: true,
-      onUpgrade: (up) => up.cookies.sid ?? up.reject(401, LOGIN_REQUIRED),
-    },
-    (socket, { context }) => chatHandler(fixture, socket, context),
-  );
-  gate.route('/slow', { onUpgrade: () => state.slow.wait() }, () => {
-    fixture.handled++;
-  });
-  const server: Server = createServer((req, res) => {
-    if (gate.handleRequest(req, res)) return;
-    if (req.url === '/health') res.end('ok');
-    else res.writeHead(404).end('not found');
-  });
-  gate.attach(server);
-  const fixture: Fixture = { ...state, target: server, gate, close: () => gate.close({ timeout: 100 }) };
-  return fixture;
-}
-
-/** Every adapter, built fresh for each test. */
-export const fixtures: ReadonlyArray<{ name: Fixture['name']; create: () => Fixture | Promise<Fixture> }> = [
-  { name: 'express', create: expressFixture },
-  { name: 'koa', create: koaFixture },
-  { name: 'hono', create: honoFixture },
-  { name: 'fastify', create: fastifyFixture },
-  { name: 'core', create: coreFixture },
-];
+/** Every adapter (its current major), built fresh for each test. */
+export const fixtures: ReadonlyArray<{ name: Fixture['name']; create: () => Promise<Fixture> }> = (
+  [
+    ['express', 'express 5'],
+    ['koa', 'koa 3'],
+    ['hono', 'hono'],
+    ['fastify', 'fastify 5'],
+    ['core', 'core'],
+  ] as const
+).map(([name, kind]) => ({ name, create: () => create(name, buildOf(kind)) }));
