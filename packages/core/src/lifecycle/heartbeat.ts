@@ -19,10 +19,6 @@ export class HeartbeatSweep {
     this.#onDead = onDead;
   }
 
-  get size(): number {
-    return this.#members.size;
-  }
-
   add(entry: Tracked): void {
     this.#members.add(entry);
     if (this.#timer === undefined) this.#schedule(this.#ping, this.#heartbeat.interval);

@@ -152,11 +152,8 @@ export class Registry {
       if (set?.size === 0) this.#byKey.delete(key);
     }
     clearTimeout(entry.timer);
-    const sweep = this.#sweeps.get(entry.route);
-    if (sweep !== undefined) {
-      sweep.delete(entry);
-      if (sweep.size === 0) this.#sweeps.delete(entry.route);
-    }
+    // A route's sweep stays for its next connection: an empty one holds no timer.
+    this.#sweeps.get(entry.route)?.delete(entry);
     if (this.#events.observesClose(entry.request)) {
       // The code the gate sent, else the peer's; 1006 for a connection terminated without a close frame
       // (RFC 6455 §7.1.5). draft-76 carries no code on the wire: its event reports the code meant.
