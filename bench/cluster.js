@@ -7,9 +7,10 @@
 //                         [--users 1000] [--per-user 2] [--rounds 5] [--lease-ms 3000] [--redis-url URL]
 //
 // Without --redis-url it starts its own redis-server on a free port (no persistence). Run `pnpm build` first.
-// Figures: handshakes/s (median over rounds, the modes alternating), server CPU per handshake (all processes),
-// Redis round trips per handshake (commands the stores sent, and the top-level commands Redis received), and the
-// leases left once every connection closed (must be 0).
+// Figures: handshakes/s (median over rounds, the modes alternating); CPU per handshake of the gate processes,
+// of redis-server and of this process (the load), which all share the machine's cores; Redis round trips per
+// handshake (commands the stores sent, and the top-level commands Redis received); and the leases left once
+// every connection closed (must be 0).
 
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +78,16 @@ const sum = async (workers, field) => (await Promise.all(workers.map(ask))).redu
  * (ZADD, ZREM, TIME…), so only the ones the store sends itself are summed: it sends nothing but scripts.
  */
 const TOP_LEVEL = ['evalsha', 'eval', 'script'];
+/** CPU time redis-server has used, µs (INFO cpu: its main thread and the rest, user and system). */
+async function redisCpuUs() {
+  const info = await inspect.info('cpu');
+  const seconds = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+}
+const ownCpuUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 async function roundTrips() {
   const stats = await inspect.info('commandstats');
   return TOP_LEVEL.reduce((n, name) => n + Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0), 0);
@@ -115,12 +126,16 @@ for (let round = 0; round < Number(args.rounds); round++) {
   for (const mode of round % 2 === 0 ? ['redis', 'memory'] : ['memory', 'redis']) {
     const { workers, ports, prefix } = modes[mode];
     const [cpu0, sent0, seen0] = [await sum(workers, 'cpuUs'), await sum(workers, 'commands'), await roundTrips()];
+    const [redis0, load0] = [await redisCpuUs(), ownCpuUs()];
     const { ms, statuses } = await load({ ports, count: COUNT, concurrency: CONCURRENCY, users: USERS, offset: round });
+    const [redis1, load1] = [await redisCpuUs(), ownCpuUs()];
     const [cpu1, sent1, seen1] = [await sum(workers, 'cpuUs'), await sum(workers, 'commands'), await roundTrips()];
     const left = await leasesLeft(mode, workers, prefix);
     const result = {
       perSecond: (COUNT / ms) * 1000,
       cpuUsPerHandshake: (cpu1 - cpu0) / COUNT,
+      redisCpuUsPerHandshake: (redis1 - redis0) / COUNT,
+      loadCpuUsPerHandshake: (load1 - load0) / COUNT,
       sentPerHandshake: (sent1 - sent0) / COUNT,
       receivedPerHandshake: (seen1 - seen0) / COUNT,
       statuses,
@@ -140,6 +155,8 @@ const rows = [
     'handshakes/s',
     'rounds',
     'server CPU µs/hs',
+    'Redis CPU µs/hs',
+    'load CPU µs/hs',
     'Redis round trips/hs (sent/received)',
     'refused',
     'leases left',
@@ -153,6 +170,8 @@ for (const [mode, { rounds }] of Object.entries(modes)) {
     fixed(m('perSecond')),
     rounds.map((r) => fixed(r.perSecond)).join(' '),
     fixed(m('cpuUsPerHandshake')),
+    fixed(m('redisCpuUsPerHandshake')),
+    fixed(m('loadCpuUsPerHandshake')),
     `${fixed(m('sentPerHandshake'), 2)} / ${fixed(m('receivedPerHandshake'), 2)}`,
     String(refused),
     rounds.map((r) => r.leasesLeft).join(' '),

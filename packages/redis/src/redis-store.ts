@@ -3,22 +3,22 @@
  * limits), shared by every process that points at the same Redis and prefix, and a `BatchStore`: a
  * route's rate limits and quotas on it are decided in one script call.
  *
- * Round trips: a handshake's limits at most 1 (admitBatch, or acquire, or hit), shared with every other
- * handshake asked in the same turn of the event loop (admission-queue.ts); releases are queued and sent
- * together, one call per turn of the event loop however many connections closed in it; the heartbeat
- * renews every lease this process holds in one script call per 1,000 leases, all sent at once. After a
- * Redis restart (or SCRIPT FLUSH) a call that meets NOSCRIPT costs one more (EVAL).
+ * Round trips: a handshake's limits at most 1 (admitBatch, or acquire, or hit), and releases none of
+ * their own: both go in the store's one lane (call-queue.ts), whose call carries everything asked while
+ * the one before it was in flight. The heartbeat renews every lease this process holds in one script call
+ * per 1,000 leases, all sent at once. After a Redis restart (or SCRIPT FLUSH) a call that meets NOSCRIPT
+ * costs one more (EVAL).
  */
 
 import { randomBytes } from 'node:crypto';
-import { AdmissionQueue } from './admission-queue.js';
 import { checkKey, checkLimit, checkWindow, closed } from './arguments.js';
+import { CallQueue } from './call-queue.js';
 import { commandSender, guardErrorEvents } from './client.js';
 import { Commands } from './commands.js';
 import { RedisStoreError, toStoreError } from './errors.js';
 import type { RedisStore, RedisStoreStats } from './redis-store-api.js';
 import { type HeldLease, readRenewal, renewalReports } from './renewal.js';
-import { ADMIT, RELEASE, RENEW } from './scripts.js';
+import { ADMIT, RENEW } from './scripts.js';
 import { type RedisStoreOptions, redisStoreSettings } from './settings.js';
 import type { AcquireOptions, BatchVerdict, Lease, LimitBatch, RateVerdict } from './store-types.js';
 
@@ -26,13 +26,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return new SharedStore(options);
 }
 
-/** Leases renewed or released per script call: bounds how long one call keeps Redis busy. */
+/** Leases renewed per script call: bounds how long one call keeps Redis busy. */
 const BATCH = 1_000;
 const ALLOWED: RateVerdict = Object.freeze({ allowed: true, retryAfterMs: 0 });
 
 class SharedStore implements RedisStore {
   readonly #redis: Commands;
-  readonly #admissions: AdmissionQueue;
+  readonly #calls: CallQueue;
   readonly #prefix: string;
   readonly #leaseMs: number;
   readonly #renewEveryMs: number;
@@ -43,9 +43,6 @@ class SharedStore implements RedisStore {
   readonly #processId = randomBytes(9).toString('base64url');
   #issued = 0;
   readonly #held = new Map<string, HeldLease>();
-  /** Released leases waiting for the next flush, and the promise their release() calls return. */
-  #releasing: Lease[] = [];
-  #flushed: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #renewing: Promise<void> | undefined;
   #closed = false;
@@ -62,8 +59,13 @@ class SharedStore implements RedisStore {
     this.#renewEveryMs = settings.renewEveryMs;
     this.#keepLost = settings.onLeaseLost === 'keep';
     this.#redis = new Commands(send, settings.timeoutMs);
-    this.#admissions = new AdmissionQueue((keys, args) => this.#redis.eval(ADMIT, keys, args), this.#leaseMs);
     this.#onError = settings.onError;
+    this.#calls = new CallQueue({
+      run: (keys, args) => this.#redis.eval(ADMIT, keys, args),
+      leaseMs: this.#leaseMs,
+      timeoutMs: settings.timeoutMs,
+      onReleaseFailed: (error) => this.#report(toStoreError(error, 'release')),
+    });
     // One report per outage: the client may report every failed reconnection.
     this.#unguard = guardErrorEvents(settings.client, (error) => {
       if (this.#redis.outage) return;
@@ -92,7 +94,7 @@ class SharedStore implements RedisStore {
     for (const lease of leases) args.push(String(lease.limit));
     const reply = await this.#redis.bounded(
       'admit',
-      this.#admissions.admit({ keys, args }),
+      this.#calls.admit({ keys, args }),
       // Granted after the caller was told "timeout": nobody will release them, so give them back now.
       (late) => {
         if (Array.isArray(late) && late[0] === 0) void this.#forget(granted);
@@ -132,15 +134,8 @@ class SharedStore implements RedisStore {
     if (held === undefined || held.lease.key !== lease.key) return Promise.resolve();
     this.#held.delete(lease.id);
     if (this.#held.size === 0) this.#stopHeartbeat();
-    this.#releasing.push(held.lease);
-    // Off the handshake's path: every release of this turn of the event loop goes in one call.
-    this.#flushed ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      const leases = this.#releasing;
-      this.#releasing = [];
-      this.#flushed = undefined;
-      return this.#forget(leases);
-    });
-    return this.#flushed;
+    // Off the handshake's path: it goes in the lane's next call, with whatever else is asked by then.
+    return this.#forget([held.lease]);
   }
 
   renew(): Promise<void> {
@@ -155,7 +150,7 @@ class SharedStore implements RedisStore {
     this.#stopHeartbeat();
     this.#unguard();
     await this.#renewing;
-    await this.#flushed;
+    await this.#calls.settled();
     if (options.release !== true) return;
     const leases = [...this.#held.values()].map((entry) => entry.lease);
     this.#held.clear();
@@ -213,26 +208,11 @@ class SharedStore implements RedisStore {
     await this.#forget(outcome.stale);
   }
 
-  /** Removes leases from Redis without tracking them, one script call per 1,000; failures are reported. */
-  async #forget(leases: readonly Lease[]): Promise<void> {
-    await Promise.all(
-      chunks(leases).map(async (batch) => {
-        const keys = batch.map((lease) => this.#leaseKey(lease.key));
-        try {
-          await this.#redis.bounded(
-            'release',
-            this.#redis.eval(
-              RELEASE,
-              keys,
-              batch.map((lease) => lease.id),
-            ),
-          );
-        } catch (error) {
-          this.#report(toStoreError(error, 'release'));
-        }
-      }),
-    );
+  /** Removes leases from Redis without tracking them, in the lane's next call; failures are reported. */
+  #forget(leases: readonly Lease[]): Promise<void> {
+    return this.#calls.remove(leases.map((lease) => ({ key: this.#leaseKey(lease.key), id: lease.id })));
   }
+
   #startHeartbeat(): void {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setInterval(() => void this.renew(), this.#renewEveryMs);

@@ -37,14 +37,16 @@ end
 `;
 
 /**
- * The limits of one or more handshakes, each decided as if alone, in the order given (one call, one round
- * trip for every handshake asked in the same turn of the event loop). ARGV[1] is the number of handshakes
- * (groups), ARGV[2] leaseMs; then per group: its number of rate limits, its number of quotas, a unique call
- * id, each rate limit's limit and windowMs, each quota's limit. KEYS are, group after group, the attempt sets
- * of its rate limits, then the lease sets of its quotas. Returns one verdict per group: {0} (every attempt
- * counted, one lease per quota added, its id `<call id>:<n>`), {1, i, retryAfterMs} (a rate limit is spent:
- * nothing written; i is the 0-based rate limit whose wait is the longest), or {2, i} (quota i is full: the
- * attempt is counted, no lease taken). A group sees what the groups before it wrote, as separate calls would.
+ * One call of the store's lane (call-queue.ts): leases to remove, then the limits of one or more handshakes,
+ * each decided as if alone, in the order given. ARGV[1] is the number of leases to remove (r), ARGV[2] the
+ * number of handshakes (groups), ARGV[3] leaseMs, ARGV[4 .. 3 + r] the leases' ids; then per group: its
+ * number of rate limits, its number of quotas, a unique call id, each rate limit's limit and windowMs, each
+ * quota's limit. KEYS are the r lease sets of the leases to remove, then, group after group, the attempt
+ * sets of its rate limits and the lease sets of its quotas. Returns one verdict per group: {0} (every
+ * attempt counted, one lease per quota added, its id `<call id>:<n>`), {1, i, retryAfterMs} (a rate limit
+ * is spent: nothing written; i is the 0-based rate limit whose wait is the longest), or {2, i} (quota i is
+ * full: the attempt is counted, no lease taken). A group sees what the removals and the groups before it
+ * wrote, as separate calls would.
  *
  * Rate limits: an attempt at t is inside the window of now while now - t < windowMs. When `limit` attempts
  * are inside, the attempt at rank count - limit (oldest first) is the one whose leaving lets the next one
@@ -53,7 +55,8 @@ end
  * with expiry now + leaseMs.
  */
 export const ADMIT = script(`${PRELUDE}
-local lease_ms = tonumber(ARGV[2])
+local removals, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[3])
+for i = 1, removals do redis.call('ZREM', KEYS[i], ARGV[3 + i]) end
 -- k and a: the KEYS and ARGV indexes just before the group's own.
 local function admit(k, a, hits, leases, call)
   local wait, spent = -1, 0
@@ -85,8 +88,8 @@ local function admit(k, a, hits, leases, call)
   end
   return {0}
 end
-local verdicts, k, a = {}, 0, 2
-for g = 1, tonumber(ARGV[1]) do
+local verdicts, k, a = {}, removals, 3 + removals
+for g = 1, tonumber(ARGV[2]) do
   local hits, leases, call = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]
   a = a + 3
   verdicts[g] = admit(k, a, hits, leases, call)
@@ -133,10 +136,4 @@ for i, key in ipairs(KEYS) do
   end
 end
 return {restored, lost, over}
-`);
-
-/** KEYS[i] the lease set of the i-th lease, ARGV[i] its id: releases any number of leases in one call. */
-export const RELEASE = script(`
-for i, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[i]) end
-return 0
 `);

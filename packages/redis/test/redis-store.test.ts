@@ -269,7 +269,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         const replies = await inspect
           .multi()
           .time()
-          .evalsha(ADMIT.sha, 1, key, 1, 60_000, 1, 0, `probe:${i}`, 5, 10_000) // one group: one rate limit
+          .evalsha(ADMIT.sha, 1, key, 0, 1, 60_000, 1, 0, `probe:${i}`, 5, 10_000) // no removal; one group: one rate limit
           .time()
           .exec();
         const [t1, verdict, t2] = replies!.map(([error, reply]) => {
