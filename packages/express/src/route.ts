@@ -127,7 +127,8 @@ export function websocketRoute(
   };
 
   // What this route's entry admitted, for its last step: this route's own, so that no other route's admission
-  // (a request that went on with next('route')) is taken for it.
+  // (a request that went on with next('route')) is taken for it. The last step takes it out: V8's minor GC
+  // keeps a WeakMap's entries, so one left in would keep the handshake's objects alive until a major GC.
   const admittedHere = new WeakMap<AppUpgrade, Admitted>();
 
   const entry = function websocketOnly(req: Request, res: Response, next: NextFunction): void {
@@ -151,7 +152,9 @@ export function websocketRoute(
   const last = function websocketHandshake(req: Request): void {
     const upgrade = upgradeOf(req);
     const admitted = upgrade === undefined ? undefined : admittedHere.get(upgrade);
-    if (admitted !== undefined) void (upgrade as AppUpgrade).accept(admitted);
+    if (admitted === undefined) return;
+    admittedHere.delete(upgrade as AppUpgrade);
+    void (upgrade as AppUpgrade).accept(admitted);
   };
 
   return [entry, ...middleware, last];

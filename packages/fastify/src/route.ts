@@ -116,6 +116,7 @@ export function withFastifyRequest<Context>(
 function connect(handler: WebSocketHandler): ConnectionHandler<unknown> {
   return (socket, connection) => {
     const { request, instance } = routed.get(connection.request) as NonNullable<ReturnType<typeof routed.get>>;
+    routed.delete(connection.request); // see @wsgate/express's route
     return handler.call(instance, socket, request, connection.context, connection);
   };
 }
@@ -126,6 +127,7 @@ function webSocketRoute(http: HttpHandler): HttpHandler {
     const upgrade = upgradeOf(request.raw);
     const admitted = upgrade === undefined ? undefined : admittedFor.get(upgrade);
     if (admitted === undefined) return http.call(this, request, reply);
+    admittedFor.delete(upgrade as AppUpgrade); // taken out: see @wsgate/express's route
     // Nothing Fastify writes from now on may reach the socket: the core answers there.
     reply.hijack();
     routed.set(request.raw, { request, instance: this });

@@ -71,7 +71,7 @@ export function websocketRoute(
       handler(socket, contexts.get(connection.request) as Context, connection),
   );
 
-  // What this route's entry admitted, for its last step.
+  // What this route's entry admitted, for its last step, which takes it out (see @wsgate/express's route).
   const admittedHere = new WeakMap<AppUpgrade, Admitted>();
 
   const entry: MiddlewareHandler = async (c, next) => {
@@ -94,6 +94,7 @@ export function websocketRoute(
     const upgrade = upgradeOf(incomingOf(c) as Incoming);
     const admitted = upgrade === undefined ? undefined : admittedHere.get(upgrade);
     if (admitted !== undefined) {
+      admittedHere.delete(upgrade as AppUpgrade);
       // A promise only when something on the way is async; undefined when the app or the core has answered.
       const accepted = (upgrade as AppUpgrade).accept(admitted);
       if (accepted !== undefined) await accepted;

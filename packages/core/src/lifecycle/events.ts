@@ -120,8 +120,9 @@ export class GateEvents {
 
   /**
    * Whether a close event is wanted for the connection of `request`: `onEvent` or a diagnostics_channel
-   * subscriber observes every close; telemetry, the closes of the connections it recorded at acceptance.
-   * Else no close event is built.
+   * subscriber observes every close (of a connection opened while it listened: the registry keeps a request
+   * only then); telemetry, the closes of the connections it recorded at acceptance. Else no close event is
+   * built.
    */
   observesClose(request: UpgradeRequest): boolean {
     return this.#onEvent !== undefined || channels.close.hasSubscribers || this.#telemetry?.tracks(request) === true;

@@ -69,7 +69,9 @@ export class Registry {
       socket,
       route,
       transport,
-      request,
+      // Kept for the close event only when closes are observed as it opens: else an open connection would
+      // hold its request, and all the framework hung on it, for its whole life.
+      request: this.#events.observesClose(request) ? request : undefined,
       context,
       started: performance.now(),
       keys,
@@ -154,7 +156,7 @@ export class Registry {
     clearTimeout(entry.timer);
     // A route's sweep stays for its next connection: an empty one holds no timer.
     this.#sweeps.get(entry.route)?.delete(entry);
-    if (this.#events.observesClose(entry.request)) {
+    if (entry.request !== undefined && this.#events.observesClose(entry.request)) {
       // The code the gate sent, else the peer's; 1006 for a connection terminated without a close frame
       // (RFC 6455 §7.1.5). draft-76 carries no code on the wire: its event reports the code meant.
       const closeCode = entry.sentCode ?? code;

@@ -12,7 +12,8 @@ export interface Tracked {
   readonly socket: WebSocket;
   readonly route: Route<unknown>;
   readonly transport: TransportName;
-  readonly request: UpgradeRequest;
+  /** Its request, for the close event; undefined when nobody observed closes as it opened. */
+  readonly request: UpgradeRequest | undefined;
   readonly context: unknown;
   readonly started: number;
   readonly keys: readonly string[];

@@ -146,6 +146,24 @@ describe('the close event', () => {
       unsubscribe('wsgate:connection:close', listener);
     }
   });
+
+  it('is not made for a connection that opened while nobody observed closes, which keeps no request for one', async () => {
+    const published: ConnectionCloseEvent[] = [];
+    const listener = (event: unknown) => published.push(event as ConnectionCloseEvent);
+    const { port } = await startServer((g) => g.route('/ws', {}, () => {}));
+    const unobserved = await open(`ws://127.0.0.1:${port}/ws?n=1`);
+    subscribe('wsgate:connection:close', listener);
+    try {
+      const observed = await open(`ws://127.0.0.1:${port}/ws?n=2`);
+      unobserved.close(1000);
+      observed.close(1000);
+      await eventually(() => published.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the other close has had its time
+      expect(published.map((event) => event.request?.url)).toEqual(['/ws?n=2']);
+    } finally {
+      unsubscribe('wsgate:connection:close', listener);
+    }
+  });
 });
 
 describe('expiry', () => {
