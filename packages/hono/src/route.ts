@@ -67,8 +67,11 @@ export function websocketRoute(
       // Only a route with a hook pays for the hook's view.
       onUpgrade: hook && ((upgrade: Upgrade) => hook(upgrade, contexts.get(upgrade.request) as Context)),
     },
-    (socket: WebSocket, connection: Connection<unknown>) =>
-      handler(socket, contexts.get(connection.request) as Context, connection),
+    (socket: WebSocket, connection: Connection<unknown>) => {
+      const c = contexts.get(connection.request) as Context;
+      contexts.delete(connection.request); // see the admitted entry below
+      return handler(socket, c, connection);
+    },
   );
 
   // What this route's entry admitted, for its last step, which takes it out (see @wsgate/express's route).

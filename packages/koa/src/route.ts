@@ -49,8 +49,17 @@ export function websocketRoute<Context, Ctx extends KoaContext>(
     // Only a route with a hook pays for the hook's view.
     onUpgrade: hook && ((upgrade: Upgrade) => hook(upgrade, contexts.get(upgrade.request) as Ctx)),
   };
-  const coreHandler = (socket: WebSocket, connection: Connection<Context>) =>
-    handler(socket, contexts.get(connection.request) as Ctx, connection);
+  // Once the handler has the ctx, the entry goes: V8's minor GC keeps a WeakMap's entries, and one left in
+  // would keep every handshake's ctx alive until a major GC. A handler that throws or rejects leaves it, for
+  // the report that names its ctx.
+  const coreHandler = (socket: WebSocket, connection: Connection<Context>) => {
+    const { request } = connection;
+    const result = handler(socket, contexts.get(request) as Ctx, connection);
+    const forget = () => contexts.delete(request);
+    if (result instanceof Promise) void result.then(forget, () => {});
+    else forget();
+    return result;
+  };
   const compiled = new Map<string, Route<Context>>();
   const routeFor = (label: string) => {
     let route = compiled.get(label);

@@ -26,6 +26,11 @@ export function answerWhenUnwound(request: UpgradeRequest, answer: () => unknown
  */
 export function unwound(request: UpgradeRequest): void {
   const answer = waiting.get(request);
-  waiting.set(request, UNWOUND);
-  if (answer !== undefined && answer !== UNWOUND) answer();
+  if (answer === undefined || answer === UNWOUND) {
+    waiting.set(request, UNWOUND);
+    return;
+  }
+  // Answered: the entry goes now rather than at the next major GC (V8's minor GC keeps WeakMap entries).
+  waiting.delete(request);
+  answer();
 }

@@ -461,20 +461,26 @@ describe.each(koaVersions)('%s', (_name, KoaClass) => {
     expect(errors.map((e) => [e.error.message, e.path])).toEqual([['hook broke', '/hook']]);
   });
 
-  it("reports a handler that throws on app.on('error') and closes the socket with 1011", async () => {
-    const errors: Error[] = [];
+  it("reports a handler that throws or rejects on app.on('error'), with its ctx, and closes the socket with 1011", async () => {
+    const errors: Array<[string, string | undefined]> = [];
     const { url } = await serve(KoaClass, (app, ws) => {
-      app.on('error', (error: Error) => errors.push(error));
+      app.on('error', (error: Error, ctx?: Koa.Context) => errors.push([error.message, ctx?.path]));
       app.use(
-        ws.route(async () => {
-          throw new Error('handler broke');
+        ws.route((_socket, ctx) => {
+          if (ctx.path === '/throws') throw new Error('handler threw');
+          return Promise.reject(new Error('handler rejected'));
         }),
       );
     });
-    const { socket } = await accepted(url);
-    const [code] = await once(socket, 'close');
-    expect(code).toBe(1011);
-    expect(errors.map((e) => e.message)).toEqual(['handler broke']);
+    for (const path of ['/rejects', '/throws']) {
+      const { socket } = await accepted(`${url}${path}`);
+      const [code] = await once(socket, 'close');
+      expect(code).toBe(1011);
+    }
+    expect(errors).toEqual([
+      ['handler rejected', '/rejects'],
+      ['handler threw', '/throws'],
+    ]);
   });
 
   it('honours app.proxy for the same-origin check (ctx.secure / ctx.host)', async () => {
