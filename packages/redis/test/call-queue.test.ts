@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStore, type RedisStore, type RedisStoreError } from '../src/index.js';
 import { clientKinds, connect, type TestClient } from './clients.js';
-import { describeWithRedis, type RedisServer, startRedisServer } from './redis-server.js';
+import { describeWithRedis, keepBusy, type RedisServer, startRedisServer } from './redis-server.js';
 
 // The store's lane (call-queue.ts): one call in flight; admissions and releases asked meanwhile share the next
 // ADMIT call, releases first, then each admission decided as if it were alone, in the order asked.
@@ -42,14 +42,6 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       return store;
     };
     const leaseKey = (key: string) => `{q}:${kind}:${namespace}:lease:${key}`;
-    /** Keeps Redis busy in a script for `ms` (from another client): the store's call waits behind it. */
-    const busy = (ms: number) =>
-      inspect.eval(
-        "local t = redis.call('TIME') local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000 " +
-          "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop return 1",
-        0,
-        ms,
-      );
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
     it('decides one turn of handshakes in one script call, each as if alone, in the order asked', async () => {
@@ -106,7 +98,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       const store = open();
       await store.acquire('warm', 1);
       const sentBefore = store.stats().commands;
-      const slow = busy(300);
+      const slow = keepBusy(inspect, 300);
       await sleep(20); // Redis is in the busy script
       const first = store.acquire('room', 10); // sent: waits behind the busy script
       const later: Promise<unknown>[] = [];
@@ -126,7 +118,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       const store = open({ timeoutMs: 100, onError: (error) => errors.push(error) });
       await store.release((await store.acquire('warm', 1))!);
       const sentBefore = store.stats().commands;
-      const slow = busy(600);
+      const slow = keepBusy(inspect, 600);
       await sleep(20);
       // 300 in one turn: the first 128 go (and wait behind the busy script); when the lane frees after
       // 100 ms, the other 172 are past their own 100 ms: refused without being sent.

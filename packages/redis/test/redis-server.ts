@@ -114,6 +114,22 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Keeps Redis busy in a script for `ms`, through `client` (not the store's): every other command waits behind
+ * it, as behind a Redis that is slow or far away. Resolves when the script ends.
+ */
+export function keepBusy(
+  client: { eval(script: string, keys: number, ...args: string[]): Promise<unknown> },
+  ms: number,
+) {
+  return client.eval(
+    "local t = redis.call('TIME') local stop = t[1] * 1e6 + t[2] + ARGV[1] * 1000 " +
+      "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop return 1",
+    0,
+    String(ms),
+  );
+}
+
 function findOnPath(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin'];
   for (const dir of dirs) {

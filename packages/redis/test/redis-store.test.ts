@@ -11,7 +11,7 @@ import {
 } from '../src/index.js';
 import { ADMIT } from '../src/scripts.js';
 import { clientKinds, connect, type TestClient } from './clients.js';
-import { describeWithRedis, type RedisServer, startRedisServer } from './redis-server.js';
+import { describeWithRedis, keepBusy, type RedisServer, startRedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -314,11 +314,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const store = open({ timeoutMs: 100 });
       await store.release((await store.acquire('slow', 5))!); // the script is loaded: one EVALSHA below
       // Redis busy for 800 ms in a script: the store's commands wait behind it.
-      const busy = inspect.eval(
-        "local t = redis.call('TIME') local stop = t[1] * 1e6 + t[2] + 800000 " +
-          "repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] >= stop return 1",
-        0,
-      );
+      const busy = keepBusy(inspect, 800);
       await sleep(100);
       const { commands } = store.stats();
       const error = await store.acquire('slow', 5).catch((e: unknown) => e);
