@@ -4,7 +4,8 @@
  * processes whose clocks disagree still agree on when a lease expires.
  *
  * Leases: one sorted set per quota key, member = lease id, score = expiry (Redis ms). A member whose
- * expiry is not after now is dead and is purged before counting. The key's TTL is kept at least as long
+ * expiry is not after now is dead: it is purged before the living are counted against the limit (ADMIT
+ * does so only once the set, dead included, has reached the limit). The key's TTL is kept at least as long
  * as its latest expiry, so a key nobody uses any more disappears by itself.
  *
  * Rate limits: one sorted set per key, member = a unique attempt id, score = the attempt's time.
@@ -51,18 +52,28 @@ end
  * Rate limits: an attempt at t is inside the window of now while now - t < windowMs. When `limit` attempts
  * are inside, the attempt at rank count - limit (oldest first) is the one whose leaving lets the next one
  * in: it leaves at its time + windowMs. Attempts older than it no longer matter and are trimmed, so a set
- * never holds more than `limit` members. Leases: purge the dead, count the living, admit below the limit
- * with expiry now + leaseMs.
+ * never holds more than `limit` members. Leases: admit below the limit with expiry now + leaseMs; the dead
+ * are purged only when the set is full, since a set below the limit with them is below it without them.
+ * A lease removed by the call's removals is gone before any group counts.
  */
 export const ADMIT = script(`${PRELUDE}
 local removals, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[3])
+-- A number handed to redis.call is formatted (and Redis parses it back) on every call: the ones that every
+-- handshake of the call shares are made strings once.
+local now_s, expiry_s, cutoffs = tostring(now), tostring(now + lease_ms), {}
+local hit_ids, lease_ids = {':h1', ':h2', ':h3', ':h4'}, {':1', ':2', ':3', ':4'}
 for i = 1, removals do redis.call('ZREM', KEYS[i], ARGV[3 + i]) end
 -- k and a: the KEYS and ARGV indexes just before the group's own.
 local function admit(k, a, hits, leases, call)
   local wait, spent = -1, 0
   for i = 1, hits do
     local key, limit, window_ms = KEYS[k + i], tonumber(ARGV[a + 2 * i - 1]), tonumber(ARGV[a + 2 * i])
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
+    local cutoff = cutoffs[window_ms]
+    if cutoff == nil then
+      cutoff = tostring(now - window_ms)
+      cutoffs[window_ms] = cutoff
+    end
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
     local count = redis.call('ZCARD', key)
     if count >= limit then
       local decisive = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
@@ -73,18 +84,24 @@ local function admit(k, a, hits, leases, call)
   end
   if spent > 0 then return {1, spent - 1, wait} end
   for i = 1, hits do
-    redis.call('ZADD', KEYS[k + i], now, call .. ':h' .. i)
+    redis.call('ZADD', KEYS[k + i], now_s, call .. (hit_ids[i] or ':h' .. i))
     keep_for(KEYS[k + i], tonumber(ARGV[a + 2 * i]))
   end
+  -- The dead are purged only from a full set: below the limit with them, it is below without them too.
+  local fresh = {}
   for j = 1, leases do
-    local key = KEYS[k + hits + j]
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-    if redis.call('ZCARD', key) >= tonumber(ARGV[a + 2 * hits + j]) then return {2, j - 1} end
+    local key, limit = KEYS[k + hits + j], tonumber(ARGV[a + 2 * hits + j])
+    local count = redis.call('ZCARD', key)
+    if count >= limit then
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', now_s)
+      if redis.call('ZCARD', key) >= limit then return {2, j - 1} end
+    end
+    fresh[j] = count == 0 -- no such key: its first lease sets its TTL, no PTTL needed
   end
   for j = 1, leases do
     local key = KEYS[k + hits + j]
-    redis.call('ZADD', key, now + lease_ms, call .. ':' .. j)
-    keep_for(key, lease_ms)
+    redis.call('ZADD', key, expiry_s, call .. (lease_ids[j] or ':' .. j))
+    if fresh[j] then redis.call('PEXPIRE', key, ARGV[3]) else keep_for(key, lease_ms) end
   end
   return {0}
 end

@@ -142,6 +142,23 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       expect(await open().acquire('idle', 1)).toBeDefined();
     });
 
+    it('purges dead leases only from a full set, and decides as if they were gone', async () => {
+      const store = open();
+      const key = `${prefix}lease:k`;
+      const dying = [await store.acquire('k', 3), await store.acquire('k', 3)];
+      for (const lease of dying) await inspect.zadd(key, 'XX', 1, lease!.id); // dead, as a SIGKILLed holder's
+      // 2 of 3 with the dead: room either way, and the dead stay (no purge below the limit).
+      expect(await store.acquire('k', 3)).toBeDefined();
+      expect(await inspect.zcard(key)).toBe(3);
+      // Full with the dead: they are purged first, which leaves 1 living of 3.
+      expect(await store.acquire('k', 3)).toBeDefined();
+      expect(await inspect.zcard(key)).toBe(2);
+      expect(await store.acquire('k', 3)).toBeDefined();
+      expect(await store.acquire('k', 3)).toBeUndefined();
+      expect(await inspect.zcard(key)).toBe(3);
+      expect(await inspect.pttl(key)).toBeGreaterThan(0); // the new leases keep the key alive
+    });
+
     it('renews every lease it holds in one round trip (one script call per 1,000 leases)', async () => {
       const store = open({ leaseMs: 60_000, renewEveryMs: 30_000 });
       for (let i = 0; i < 300; i++) await store.acquire(`room:${i % 30}`, 100);
