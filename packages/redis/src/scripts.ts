@@ -54,7 +54,6 @@ end
  * in: it leaves at its time + windowMs. Attempts older than it no longer matter and are trimmed, so a set
  * never holds more than `limit` members. Leases: admit below the limit with expiry now + leaseMs; the dead
  * are purged only when the set is full, since a set below the limit with them is below it without them.
- * A lease removed by the call's removals is gone before any group counts.
  */
 export const ADMIT = script(`${PRELUDE}
 local removals, lease_ms = tonumber(ARGV[1]), tonumber(ARGV[3])
