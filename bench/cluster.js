@@ -16,7 +16,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { handshake, load, startRedis } from './lib/cluster-load.js';
+import { handshake, load, redisCpuUs, startRedis } from './lib/cluster-load.js';
 import { median } from './lib/stats.js';
 
 const { values: args } = parseArgs({
@@ -78,12 +78,6 @@ const sum = async (workers, field) => (await Promise.all(workers.map(ask))).redu
  * (ZADD, ZREM, TIME…), so only the ones the store sends itself are summed: it sends nothing but scripts.
  */
 const TOP_LEVEL = ['evalsha', 'eval', 'script'];
-/** CPU time redis-server has used, µs (INFO cpu: its main thread and the rest, user and system). */
-async function redisCpuUs() {
-  const info = await inspect.info('cpu');
-  const seconds = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
-}
 const ownCpuUs = () => {
   const { user, system } = process.cpuUsage();
   return user + system;
@@ -126,9 +120,9 @@ for (let round = 0; round < Number(args.rounds); round++) {
   for (const mode of round % 2 === 0 ? ['redis', 'memory'] : ['memory', 'redis']) {
     const { workers, ports, prefix } = modes[mode];
     const [cpu0, sent0, seen0] = [await sum(workers, 'cpuUs'), await sum(workers, 'commands'), await roundTrips()];
-    const [redis0, load0] = [await redisCpuUs(), ownCpuUs()];
+    const [redis0, load0] = [await redisCpuUs(inspect), ownCpuUs()];
     const { ms, statuses } = await load({ ports, count: COUNT, concurrency: CONCURRENCY, users: USERS, offset: round });
-    const [redis1, load1] = [await redisCpuUs(), ownCpuUs()];
+    const [redis1, load1] = [await redisCpuUs(inspect), ownCpuUs()];
     const [cpu1, sent1, seen1] = [await sum(workers, 'cpuUs'), await sum(workers, 'commands'), await roundTrips()];
     const left = await leasesLeft(mode, workers, prefix);
     const result = {

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { createRedisStore } from '@wsgate/redis';
 import { Redis } from 'ioredis';
-import { startRedis } from './lib/cluster-load.js';
+import { redisCpuUs, startRedis } from './lib/cluster-load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,17 +29,11 @@ const inspect = new Redis(redis.url);
 const store = createRedisStore({ client, prefix: `{bench-store-${process.pid}}:`, leaseMs: 15_000 });
 const pause = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
 
-async function redisCpuUs() {
-  const info = await inspect.info('cpu');
-  const field = (name) => Number(info.match(new RegExp(`${name}:([0-9.]+)`))[1]);
-  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
-}
-
 /** `count` admissions from `concurrency` loops; with `admit` false, the same loop without the store. */
 async function run(concurrency, count, admit = true) {
   let next = 0;
   const calls = store.stats().commands;
-  const redisBefore = await redisCpuUs();
+  const redisBefore = await redisCpuUs(inspect);
   const before = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -59,7 +53,7 @@ async function run(concurrency, count, admit = true) {
   const cpu = process.cpuUsage(before);
   return {
     nodeUs: (cpu.user + cpu.system) / count,
-    redisUs: ((await redisCpuUs()) - redisBefore) / count,
+    redisUs: ((await redisCpuUs(inspect)) - redisBefore) / count,
     callsPerAdmission: (store.stats().commands - calls) / count,
   };
 }

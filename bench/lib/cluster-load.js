@@ -1,5 +1,6 @@
 // What bench/cluster.js drives its gate processes with: raw-socket handshakes to /chat?user=…, each closed as
-// soon as its answer is read (or held open), and a throw-away redis-server on a free port without persistence.
+// soon as its answer is read (or held open), and a throw-away redis-server on a free port without persistence,
+// whose CPU time it (and bench/redis-store.js) reads.
 
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -52,6 +53,13 @@ export async function load({ ports, count, concurrency, users, offset = 0 }) {
     }),
   );
   return { ms: performance.now() - started, statuses };
+}
+
+/** CPU time the redis-server of `client` has used, µs (INFO cpu: all its threads, user and system). */
+export async function redisCpuUs(client) {
+  const info = await client.info('cpu');
+  const seconds = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
 }
 
 /** A redis-server on a free port, no persistence; `stop()` ends it. */
