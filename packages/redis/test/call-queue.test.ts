@@ -1,25 +1,15 @@
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisStore, type RedisStore, type RedisStoreError } from '../src/index.js';
 import { clientKinds, connect, type TestClient } from './clients.js';
-import { describeWithRedis, keepBusy, type RedisServer, startRedisServer } from './redis-server.js';
+import { describeWithRedis, keepBusy, useRedisServer } from './redis-server.js';
 
 // The store's lane (call-queue.ts): one call in flight; admissions and releases asked meanwhile share the next
 // ADMIT call, releases first, then each admission decided as if it were alone, in the order asked.
 describeWithRedis("the store's one lane of calls, against a real redis-server", () => {
-  let server: RedisServer;
-  let inspect: Redis;
-  beforeAll(async () => {
-    server = await startRedisServer();
-    inspect = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
-  afterAll(async () => {
-    inspect?.disconnect();
-    await server?.stop();
-  });
+  const redis = useRedisServer();
   /** Scripts Redis ran (EVALSHA, and EVAL after a NOSCRIPT): its own count of round trips. */
   const scriptCalls = async () => {
-    const stats = await inspect.info('commandstats');
+    const stats = await redis.inspect.info('commandstats');
     const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     return calls('evalsha') + calls('eval');
   };
@@ -29,7 +19,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
     let store: RedisStore;
     let namespace = 0;
     beforeAll(async () => {
-      tc = await connect(kind, server.port);
+      tc = await connect(kind, redis.server.port);
     });
     afterEach(async () => {
       await store?.close({ release: true });
@@ -69,7 +59,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       expect((f as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(59_000);
       // The last group saw the room at 2 of 3: its attempt counted and its lease taken.
       expect(g).toMatchObject({ admitted: true, leases: [{ key: 'room' }] });
-      expect(await inspect.zcard(`{q}:${kind}:${namespace}:lease:room`)).toBe(3);
+      expect(await redis.inspect.zcard(`{q}:${kind}:${namespace}:lease:room`)).toBe(3);
     });
 
     it('splits a crowd into calls of at most 128 handshakes', async () => {
@@ -91,14 +81,14 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       const [, again] = await Promise.all([store.release(held!), store.acquire('room', 1)]);
       expect(again).toBeDefined();
       expect(store.stats().commands - sentBefore).toBe(1);
-      expect(await inspect.zrange(leaseKey('room'), '0', '-1')).toEqual([again!.id]);
+      expect(await redis.inspect.zrange(leaseKey('room'), '0', '-1')).toEqual([again!.id]);
     });
 
     it('keeps one call in flight: what is asked meanwhile goes together in the next one', async () => {
       const store = open();
       await store.acquire('warm', 1);
       const sentBefore = store.stats().commands;
-      const slow = keepBusy(inspect, 300);
+      const slow = keepBusy(redis.inspect, 300);
       await sleep(20); // Redis is in the busy script
       const first = store.acquire('room', 10); // sent: waits behind the busy script
       const later: Promise<unknown>[] = [];
@@ -110,7 +100,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       const leases = await Promise.all([first, ...later]);
       expect(leases.every((lease) => lease !== undefined)).toBe(true);
       expect(store.stats().commands - sentBefore).toBe(2);
-      expect(await inspect.zcard(leaseKey('room'))).toBe(6);
+      expect(await redis.inspect.zcard(leaseKey('room'))).toBe(6);
     });
 
     it('frees the lane when a call times out, sends nothing whose caller was told REDIS_TIMEOUT, and gives back what was granted late', async () => {
@@ -118,7 +108,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       const store = open({ timeoutMs: 100, onError: (error) => errors.push(error) });
       await store.release((await store.acquire('warm', 1))!);
       const sentBefore = store.stats().commands;
-      const slow = keepBusy(inspect, 600);
+      const slow = keepBusy(redis.inspect, 600);
       await sleep(20);
       // 300 in one turn: the first 128 go (and wait behind the busy script); when the lane frees after
       // 100 ms, the other 172 are past their own 100 ms: refused without being sent.
@@ -129,7 +119,7 @@ describeWithRedis("the store's one lane of calls, against a real redis-server", 
       expect(store.stats().commands - sentBefore).toBe(1);
       await slow;
       // The 128 were granted once Redis was free; nobody waits for them: they are removed in the next call.
-      await vi.waitFor(async () => expect(await inspect.keys(leaseKey('*'))).toEqual([]));
+      await vi.waitFor(async () => expect(await redis.inspect.keys(leaseKey('*'))).toEqual([]));
       expect(store.stats().commands - sentBefore).toBe(2);
       expect(store.stats().leasesHeld).toBe(0);
       expect(await store.acquire('user:0', 1)).toBeDefined();

@@ -8,7 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import net from 'node:net';
 import { delimiter, join } from 'node:path';
-import { describe } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 /** The redis-server binary: WSGATE_REDIS_SERVER if set, else on PATH (Debian's is /usr/bin/redis-server). */
 export const redisServerPath: string | undefined =
@@ -39,6 +40,35 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and waits for PING. */
   start(): Promise<void>;
+}
+
+/**
+ * A redis-server for the enclosing suite, started before its first test and stopped after its last, and a
+ * client of its own that looks at the keys (`inspect`). Read both from inside tests and hooks.
+ */
+export function useRedisServer(): { readonly server: RedisServer; readonly inspect: Redis } {
+  let server: RedisServer | undefined;
+  let inspect: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    inspect = new Redis({ port: server.port, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    inspect?.disconnect();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useRedisServer: read before the suite started');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get inspect() {
+      return started(inspect);
+    },
+  };
 }
 
 export async function startRedisServer(): Promise<RedisServer> {

@@ -1,6 +1,5 @@
 import { MemoryLeaseStore } from '@wsgate/core';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createRedisStore,
@@ -11,29 +10,20 @@ import {
 } from '../src/index.js';
 import { ADMIT } from '../src/scripts.js';
 import { clientKinds, connect, type TestClient } from './clients.js';
-import { describeWithRedis, keepBusy, type RedisServer, startRedisServer } from './redis-server.js';
+import { describeWithRedis, keepBusy, useRedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithRedis('createRedisStore against a real redis-server', () => {
-  let server: RedisServer;
-  let inspect: Redis; // a separate connection that looks at the keys
-  beforeAll(async () => {
-    server = await startRedisServer();
-    inspect = new Redis({ port: server.port, host: '127.0.0.1' });
-  });
-  afterAll(async () => {
-    inspect?.disconnect();
-    await server?.stop();
-  });
+  const redis = useRedisServer();
 
   /** Redis's own clock, in ms: the clock the scripts use. */
   const redisNow = async () => {
-    const [seconds, micros] = await inspect.time();
+    const [seconds, micros] = await redis.inspect.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
   const evalshaCalls = async () =>
-    Number(/cmdstat_evalsha:calls=(\d+)/.exec(await inspect.info('commandstats'))?.[1] ?? 0);
+    Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.inspect.info('commandstats'))?.[1] ?? 0);
 
   describe.each(clientKinds)('with %s', (kind) => {
     let tc: TestClient;
@@ -47,7 +37,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       return store;
     };
     beforeAll(async () => {
-      tc = await connect(kind, server.port);
+      tc = await connect(kind, redis.server.port);
     });
     beforeEach(() => {
       prefix = `t:${kind}:${++namespace}:`; // each test its own keys
@@ -65,10 +55,10 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const leases = await Promise.all(Array.from({ length: 8 }, () => store.acquire('user:42', 5)));
       const granted = leases.filter((l): l is Lease => l !== undefined);
       expect(granted).toHaveLength(5);
-      expect(await inspect.zcard(`${prefix}lease:user:42`)).toBe(5);
+      expect(await redis.inspect.zcard(`${prefix}lease:user:42`)).toBe(5);
       expect(await store.acquire('user:7', 5)).toBeDefined(); // another key, its own slots
       await store.release(granted[0]!);
-      expect(await inspect.zcard(`${prefix}lease:user:42`)).toBe(4);
+      expect(await redis.inspect.zcard(`${prefix}lease:user:42`)).toBe(4);
       expect(await store.acquire('user:42', 5)).toBeDefined();
       expect(await store.acquire('user:42', 5)).toBeUndefined();
       expect(errors).toEqual([]);
@@ -96,7 +86,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
             }
           }
           for (const key of ['k0', 'k1', 'k2'])
-            expect(await inspect.zcard(`${runPrefix}lease:${key}`)).toBe(model.held(key));
+            expect(await redis.inspect.zcard(`${runPrefix}lease:${key}`)).toBe(model.held(key));
           expect(store.stats().leasesHeld).toBe(model.held());
           await store.close({ release: true });
         }),
@@ -113,7 +103,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       await store.release({ key: 'k', id: 'someone-else:1' });
       await store.release({ key: 'other', id: b!.id });
       expect(store.stats().commands).toBe(commands);
-      expect(await inspect.zrange(`${prefix}lease:k`, '0', '-1')).toEqual([b!.id]);
+      expect(await redis.inspect.zrange(`${prefix}lease:k`, '0', '-1')).toEqual([b!.id]);
       expect(store.stats().leasesHeld).toBe(1);
     });
 
@@ -122,23 +112,25 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const lease = (await store.acquire('route:/chat', 2))!;
       expect(lease.id).toMatch(/^[\w-]{12}:[0-9a-z]+:1$/); // <store id>:<call>:<rank in the call>
       const key = `${prefix}lease:route:/chat`;
-      const [id, score] = await inspect.zrange(key, '0', '-1', 'WITHSCORES');
+      const [id, score] = await redis.inspect.zrange(key, '0', '-1', 'WITHSCORES');
       expect(id).toBe(lease.id);
       const [expiry, now] = [Number(score), await redisNow()];
       expect(expiry).toBeGreaterThan(now);
       expect(expiry).toBeLessThanOrEqual(now + 5_000);
-      const ttl = await inspect.pttl(key);
+      const ttl = await redis.inspect.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(5_000);
       await store.release(lease);
-      expect(await inspect.exists(key)).toBe(0);
+      expect(await redis.inspect.exists(key)).toBe(0);
     });
 
     it('lets the key of a store that stopped renewing vanish by itself', async () => {
       const store = open({ leaseMs: 200, renewEveryMs: 100 });
       await store.acquire('idle', 1);
       await store.close(); // the heartbeat stops; the lease and its key expire
-      await vi.waitFor(async () => expect(await inspect.exists(`${prefix}lease:idle`)).toBe(0), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await redis.inspect.exists(`${prefix}lease:idle`)).toBe(0), {
+        timeout: 5_000,
+      });
       expect(await open().acquire('idle', 1)).toBeDefined();
     });
 
@@ -146,30 +138,30 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const store = open();
       const key = `${prefix}lease:k`;
       const dying = [await store.acquire('k', 3), await store.acquire('k', 3)];
-      for (const lease of dying) await inspect.zadd(key, 'XX', 1, lease!.id); // dead, as a SIGKILLed holder's
+      for (const lease of dying) await redis.inspect.zadd(key, 'XX', 1, lease!.id); // dead, as a SIGKILLed holder's
       // 2 of 3 with the dead: room either way, and the dead stay (no purge below the limit).
       expect(await store.acquire('k', 3)).toBeDefined();
-      expect(await inspect.zcard(key)).toBe(3);
+      expect(await redis.inspect.zcard(key)).toBe(3);
       // Full with the dead: they are purged first, which leaves 1 living of 3.
       expect(await store.acquire('k', 3)).toBeDefined();
-      expect(await inspect.zcard(key)).toBe(2);
+      expect(await redis.inspect.zcard(key)).toBe(2);
       expect(await store.acquire('k', 3)).toBeDefined();
       expect(await store.acquire('k', 3)).toBeUndefined();
-      expect(await inspect.zcard(key)).toBe(3);
-      expect(await inspect.pttl(key)).toBeGreaterThan(0); // the new leases keep the key alive
+      expect(await redis.inspect.zcard(key)).toBe(3);
+      expect(await redis.inspect.pttl(key)).toBeGreaterThan(0); // the new leases keep the key alive
     });
 
     it('renews every lease it holds in one round trip (one script call per 1,000 leases)', async () => {
       const store = open({ leaseMs: 60_000, renewEveryMs: 30_000 });
       for (let i = 0; i < 300; i++) await store.acquire(`room:${i % 30}`, 100);
-      const before = await inspect.zrange(`${prefix}lease:room:0`, '0', '-1', 'WITHSCORES');
+      const before = await redis.inspect.zrange(`${prefix}lease:room:0`, '0', '-1', 'WITHSCORES');
       await store.renew(); // the first after a server start loads RENEW (NOSCRIPT, SCRIPT LOAD): not counted
       await sleep(5); // Redis's clock moves on, so renewed expiries are later
       let [commands, evalsha] = [store.stats().commands, await evalshaCalls()];
       await store.renew();
       expect(store.stats().commands - commands).toBe(1);
       expect((await evalshaCalls()) - evalsha).toBe(1);
-      const after = await inspect.zrange(`${prefix}lease:room:0`, '0', '-1', 'WITHSCORES');
+      const after = await redis.inspect.zrange(`${prefix}lease:room:0`, '0', '-1', 'WITHSCORES');
       for (let i = 1; i < after.length; i += 2) expect(Number(after[i])).toBeGreaterThan(Number(before[i]));
 
       for (let i = 0; i < 1_200; i++) await store.acquire(`hall:${i % 3}`, 1_000);
@@ -187,7 +179,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const lease = (await store.acquire('k', 1))!;
       expect(store.stats().heartbeatActive).toBe(true);
       await vi.waitFor(() => expect(store.stats().heartbeats).toBeGreaterThanOrEqual(8), { timeout: 5_000 }); // > leaseMs
-      expect(Number(await inspect.zscore(`${prefix}lease:k`, lease.id))).toBeGreaterThan(await redisNow());
+      expect(Number(await redis.inspect.zscore(`${prefix}lease:k`, lease.id))).toBeGreaterThan(await redisNow());
       expect(await store.acquire('k', 1)).toBeUndefined();
       await store.release(lease);
       expect(store.stats().heartbeatActive).toBe(false);
@@ -204,8 +196,8 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         await store.acquire('k', 3, { onLost }),
       ];
       const key = `${prefix}lease:k`;
-      await inspect.zrem(key, gone!.id); // removed behind the store's back, as by a restart
-      await inspect.zadd(key, 'XX', 1, expired!.id); // dead, as after a stall or a partition past leaseMs
+      await redis.inspect.zrem(key, gone!.id); // removed behind the store's back, as by a restart
+      await redis.inspect.zadd(key, 'XX', 1, expired!.id); // dead, as after a stall or a partition past leaseMs
       const taken = await store.acquire('k', 3); // one freed slot went to someone else
       expect(taken).toBeDefined();
       await store.renew();
@@ -215,8 +207,8 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         ['REDIS_LEASES_LOST', [expired]],
       ]);
       expect(lost).toEqual([expired]);
-      expect(await inspect.zcard(key)).toBe(3);
-      expect(await inspect.zscore(key, expired!.id)).toBeNull();
+      expect(await redis.inspect.zcard(key)).toBe(3);
+      expect(await redis.inspect.zscore(key, expired!.id)).toBeNull();
       expect(store.stats()).toMatchObject({ leasesHeld: 3, leasesRestored: 1, leasesLost: 1 });
       const { commands } = store.stats();
       await store.release(expired!); // no longer held: nothing to send
@@ -233,15 +225,15 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
         await store.acquire('k', 2, { onLost: (l) => lost.push(l) }),
       ];
       const key = `${prefix}lease:k`;
-      await inspect.zrem(key, gone!.id);
-      await inspect.zadd(key, 'XX', 1, expired!.id);
+      await redis.inspect.zrem(key, gone!.id);
+      await redis.inspect.zadd(key, 'XX', 1, expired!.id);
       expect(await store.acquire('k', 2)).toBeDefined();
       expect(await store.acquire('k', 2)).toBeDefined();
       await store.renew();
       expect(errors.map((e) => [e.code, e.leases])).toEqual([['REDIS_LEASES_OVER_LIMIT', [gone, expired]]]);
       expect(lost).toEqual([]);
       // Four open connections against a limit of 2: nobody else is admitted until enough close.
-      expect(await inspect.zcard(key)).toBe(4);
+      expect(await redis.inspect.zcard(key)).toBe(4);
       expect(await store.acquire('k', 2)).toBeUndefined();
       expect(store.stats()).toMatchObject({ leasesHeld: 4, leasesOverLimit: 2 });
     });
@@ -250,13 +242,13 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const store = open({ leaseMs: 60_000, renewEveryMs: 30_000 });
       const lease = (await store.acquire('k', 5))!;
       const key = `${prefix}lease:k`;
-      await inspect.zrem(key, lease.id);
-      await inspect.script('FLUSH'); // the renewal meets NOSCRIPT and goes again after the release
+      await redis.inspect.zrem(key, lease.id);
+      await redis.inspect.script('FLUSH'); // the renewal meets NOSCRIPT and goes again after the release
       const renewed = store.renew();
       await store.release(lease);
       await renewed;
       expect(store.stats().leasesHeld).toBe(0);
-      await vi.waitFor(async () => expect(await inspect.exists(key)).toBe(0));
+      await vi.waitFor(async () => expect(await redis.inspect.exists(key)).toBe(0));
       expect(errors).toEqual([]);
     });
 
@@ -267,15 +259,15 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const after = await redisNow();
       expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
       const key = `${prefix}rate:ip:203.0.113.7`;
-      expect(await inspect.zcard(key)).toBe(5); // refused attempts are not recorded
-      const oldest = Number((await inspect.zrange(key, '0', '0', 'WITHSCORES'))[1]);
+      expect(await redis.inspect.zcard(key)).toBe(5); // refused attempts are not recorded
+      const oldest = Number((await redis.inspect.zrange(key, '0', '0', 'WITHSCORES'))[1]);
       for (const { allowed, retryAfterMs } of verdicts.filter((v) => !v.allowed)) {
         expect(allowed).toBe(false);
         // The oldest attempt leaves the window at oldest + 10,000, measured on Redis's clock at the call.
         expect(retryAfterMs).toBeGreaterThanOrEqual(oldest + 10_000 - after);
         expect(retryAfterMs).toBeLessThanOrEqual(oldest + 10_000 - before);
       }
-      const ttl = await inspect.pttl(key);
+      const ttl = await redis.inspect.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(10_000);
 
@@ -283,7 +275,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       // break; when both TIMEs fall in the same millisecond, that is the script's `now`.
       let exact = 0;
       for (let i = 0; i < 20 && exact < 3; i++) {
-        const replies = await inspect
+        const replies = await redis.inspect
           .multi()
           .time()
           .evalsha(ADMIT.sha, 1, key, 0, 1, 60_000, 1, 0, `probe:${i}`, 5, 10_000) // no removal; one group: one rate limit
@@ -311,12 +303,12 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       expect(refused.retryAfterMs).toBeLessThanOrEqual(300);
       await sleep(refused.retryAfterMs + 2);
       expect(await store.hit('ip:1', 3, 300)).toEqual({ allowed: true, retryAfterMs: 0 });
-      expect(await inspect.zcard(`${prefix}rate:ip:1`)).toBeLessThanOrEqual(3);
+      expect(await redis.inspect.zcard(`${prefix}rate:ip:1`)).toBeLessThanOrEqual(3);
     });
 
     it('loads its scripts again after SCRIPT FLUSH (NOSCRIPT), once per script however many calls wait', async () => {
       const store = open();
-      await inspect.script('FLUSH');
+      await redis.inspect.script('FLUSH');
       const leases = await Promise.all(Array.from({ length: 20 }, () => store.acquire('k', 100)));
       expect(leases.every((l) => l !== undefined)).toBe(true);
       expect(store.stats().scriptLoads).toBe(1);
@@ -331,7 +323,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const store = open({ timeoutMs: 100 });
       await store.release((await store.acquire('slow', 5))!); // the script is loaded: one EVALSHA below
       // Redis busy for 800 ms in a script: the store's commands wait behind it.
-      const busy = keepBusy(inspect, 800);
+      const busy = keepBusy(redis.inspect, 800);
       await sleep(100);
       const { commands } = store.stats();
       const error = await store.acquire('slow', 5).catch((e: unknown) => e);
@@ -340,7 +332,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       await busy;
       // The EVALSHA ran once Redis was free and granted the lease; the store removed it again.
       await vi.waitFor(() => expect(store.stats().commands).toBe(commands + 2), { timeout: 5_000 });
-      await vi.waitFor(async () => expect(await inspect.exists(`${prefix}lease:slow`)).toBe(0));
+      await vi.waitFor(async () => expect(await redis.inspect.exists(`${prefix}lease:slow`)).toBe(0));
       expect(store.stats().leasesHeld).toBe(0);
     });
 
@@ -348,7 +340,7 @@ describeWithRedis('createRedisStore against a real redis-server', () => {
       const store = open();
       await Promise.all(Array.from({ length: 4 }, (_, i) => store.acquire(`k${i % 2}`, 10)));
       await store.close({ release: true });
-      expect(await inspect.exists(`${prefix}lease:k0`, `${prefix}lease:k1`)).toBe(0);
+      expect(await redis.inspect.exists(`${prefix}lease:k0`, `${prefix}lease:k1`)).toBe(0);
       expect(store.stats()).toMatchObject({ leasesHeld: 0, heartbeatActive: false });
       await expect(store.acquire('k0', 10)).rejects.toMatchObject({ code: 'REDIS_STORE_CLOSED' });
       await expect(store.hit('k0', 10, 1_000)).rejects.toMatchObject({ code: 'REDIS_STORE_CLOSED' });
